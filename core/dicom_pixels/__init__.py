@@ -1,1 +1,64 @@
-"""dicom-pixels."""
+"""dicom-pixels: DICOM Pixel Data to NumPy arrays and back, through codec plugins.
+
+The public API mirrors ``pydicom.pixels`` (same names, arguments and array
+shapes); codecs come from plugins found through the ``dicom_pixels``
+entry-point group.
+
+>>> import dicom_pixels as dp
+>>> dp.pixel_array(dp.examples.get_path("ct")).shape
+(128, 128)
+
+Where things live: :mod:`~dicom_pixels.hookspecs` (the plugin contract),
+:mod:`~dicom_pixels.registry` (discovery, priorities, requirement checks),
+:mod:`~dicom_pixels.uid` (transfer syntaxes), :mod:`~dicom_pixels.reader`
+(lazy Part 10 reading), :mod:`~dicom_pixels.encaps` (fragments and offset
+tables), :mod:`~dicom_pixels.source` (frame access), :mod:`~dicom_pixels.decoder`
+(the pipeline), :mod:`~dicom_pixels.processing` (colour), :mod:`~dicom_pixels.api`
+and :mod:`~dicom_pixels.cli`.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import encaps, errors, examples, processing, uid  # noqa: E402
+from .api import iter_pixels, pixel_array  # noqa: E402
+from .codec import DecodeFrame, EncodeFrame  # noqa: E402
+from .decoder import Decoder, get_decoder  # noqa: E402
+from .description import ImageDescription  # noqa: E402
+from .errors import DicomPixelsError  # noqa: E402
+from .hookspecs import hookimpl  # noqa: E402
+from .registry import (  # noqa: E402
+    Capabilities,
+    get_plugin_priority,
+    plugins,
+    register,
+    set_plugin_priority,
+)
+from .source import FramesSource, PixelSource, open_source  # noqa: E402
+
+__all__ = [
+    "Capabilities",
+    "DecodeFrame",
+    "Decoder",
+    "DicomPixelsError",
+    "EncodeFrame",
+    "FramesSource",
+    "ImageDescription",
+    "PixelSource",
+    "__version__",
+    "encaps",
+    "errors",
+    "examples",
+    "get_decoder",
+    "get_plugin_priority",
+    "hookimpl",
+    "iter_pixels",
+    "open_source",
+    "pixel_array",
+    "plugins",
+    "processing",
+    "register",
+    "set_plugin_priority",
+    "uid",
+]

@@ -1,0 +1,179 @@
+"""Reading parameters from JPEG, JPEG-LS and JPEG 2000 codestream headers.
+
+The decoder inspects each frame's header before a codec sees it, so that the
+rules that depend on the codestream live once, in the core, whatever plugin
+decodes:
+
+* JPEG 2000 / HTJ2K: precision and signedness from the SIZ marker segment
+  (ISO/IEC 15444-1 A.5.1), for sign correction against Pixel Representation;
+* JPEG-LS: precision from SOF55 (ISO/IEC 14495-1), to sign-extend signed data;
+* JPEG / JPEG-LS colour: component IDs "RGB" mean RGB; a JFIF APP0 marker
+  means YCbCr (PS3.5 8.2.1 notes), whatever Photometric Interpretation says.
+
+Parsing is bounded and never raises: a header it cannot read yields ``{}``.
+
+>>> j2k_parameters(b"\\xff\\x4f\\xff\\x51" + bytes(38) + b"\\x8b")
+{'precision': 12, 'is_signed': True}
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from .description import ImageDescription
+from .uid import TransferSyntax
+
+__all__ = ["inspect_frame", "j2k_parameters", "jpeg_parameters"]
+
+_SOF = {bytes([0xFF, m]) for m in (*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0), 0xF7)}
+_APP = {bytes([0xFF, m]) for m in range(0xE0, 0xF0)}
+_MAX_SEGMENTS = 512
+
+
+def j2k_parameters(codestream: bytes) -> dict[str, Any]:
+    """Return ``precision`` and ``is_signed`` of the first component of a J2K codestream.
+
+    A JP2 file header (ISO/IEC 15444-1 Annex I), which DICOM forbids but some
+    writers add, is skipped to its ``jp2c`` box.
+
+    >>> j2k_parameters(b"not j2k")
+    {}
+    """
+    offset = 0
+    try:
+        if codestream[:8] == b"\x00\x00\x00\x0cjP  ":
+            offset = 12
+            for _ in range(_MAX_SEGMENTS):
+                if offset + 8 > len(codestream):
+                    return {}
+                length = int.from_bytes(codestream[offset : offset + 4], "big")
+                if codestream[offset + 4 : offset + 8] == b"jp2c":
+                    offset += 8
+                    break
+                if length < 8:
+                    return {}
+                offset += length
+            else:
+                return {}
+        # SOC then SIZ must come first (15444-1 Figure A.3); Ssiz of component 0 is at +42.
+        if codestream[offset : offset + 4] != b"\xff\x4f\xff\x51" or len(codestream) <= offset + 42:
+            return {}
+        ssiz = codestream[offset + 42]
+        return {"precision": (ssiz & 0x7F) + 1, "is_signed": bool(ssiz & 0x80)}
+    except (IndexError, TypeError, ValueError):
+        return {}
+
+
+def jpeg_parameters(src: bytes) -> dict[str, Any]:
+    """Return the SOF parameters (precision, size, component IDs) and APPn segments.
+
+    Works for JPEG (ISO/IEC 10918-1) and JPEG-LS (SOF55, ISO/IEC 14495-1); for
+    JPEG-LS also returns ``lossy_error`` (NEAR) and ``interleave_mode`` from SOS.
+
+    >>> jpeg_parameters(b"\\xff\\xd8\\xff\\xc0\\x00\\x0b\\x08\\x00\\x02\\x00\\x03\\x01\\x01\\x11\\x00")["precision"]
+    8
+    """
+    info: dict[str, Any] = {}
+    try:
+        if src[0:2] != b"\xff\xd8":
+            return info
+        offset = 2
+        app: dict[bytes, bytes] = {}
+        for _ in range(_MAX_SEGMENTS):
+            marker = bytes(src[offset : offset + 2])
+            if marker in _SOF:
+                break
+            if len(marker) < 2 or marker[0] != 0xFF:
+                return {}
+            length = int.from_bytes(src[offset + 2 : offset + 4], "big")
+            if length < 2:
+                return {}
+            if marker in _APP:
+                app[marker] = bytes(src[offset + 4 : offset + 2 + length])
+            offset += length + 2
+        else:
+            return {}
+        if app:
+            info["app"] = app
+        info["precision"] = src[offset + 4]
+        info["height"] = int.from_bytes(src[offset + 5 : offset + 7], "big")
+        info["width"] = int.from_bytes(src[offset + 7 : offset + 9], "big")
+        components = src[offset + 9]
+        info["components"] = components
+        info["component_ids"] = [src[offset + 10 + 3 * i] for i in range(components)]
+        if marker != b"\xff\xf7":
+            return info
+        offset += 2 + int.from_bytes(src[offset + 2 : offset + 4], "big")
+        for _ in range(_MAX_SEGMENTS):
+            if src[offset : offset + 2] == b"\xff\xda":
+                break
+            offset += 2 + int.from_bytes(src[offset + 2 : offset + 4], "big")
+        else:
+            return info
+        offset += 5 + src[offset + 4] * 2
+        info["lossy_error"] = src[offset]
+        info["interleave_mode"] = src[offset + 1]
+    except (IndexError, TypeError, ValueError):
+        return {}
+    return info
+
+
+def inspect_frame(ts: TransferSyntax, data: bytes, image: ImageDescription) -> dict[str, Any]:
+    """Return what the core needs from a frame's header, as ``DecodeFrame.info`` entries.
+
+    ``j2k_precision``/``j2k_is_signed`` for JPEG 2000 and HTJ2K,
+    ``jls_precision`` for JPEG-LS, and ``photometric_interpretation`` when a
+    JPEG or JPEG-LS header contradicts the dataset's value (a warning says so).
+
+    >>> from dicom_pixels.uid import lookup
+    >>> inspect_frame(lookup("RLELossless"), b"", None)
+    {}
+    """
+    family = ts.family
+    info: dict[str, Any] = {}
+    if family in ("j2k", "htj2k"):
+        params = j2k_parameters(data)
+        if params:
+            info["j2k_precision"] = params["precision"]
+            info["j2k_is_signed"] = params["is_signed"]
+    elif family in ("jpeg", "jpegls"):
+        params = jpeg_parameters(data)
+        if family == "jpegls" and "precision" in params:
+            info["jls_precision"] = params["precision"]
+        pi = _conformed_photometric(ts, params, image)
+        if pi is not None:
+            info["photometric_interpretation"] = pi
+    return info
+
+
+def _conformed_photometric(
+    ts: TransferSyntax, params: dict[str, Any], image: ImageDescription
+) -> str | None:
+    if image.samples_per_pixel != 3:
+        return None
+    pi = image.photometric_interpretation
+    # Component IDs 'R','G','B' (or lower case) in ASCII signal RGB data.
+    if params.get("component_ids") in ([82, 71, 66], [114, 103, 98]):
+        if pi != "RGB":
+            warnings.warn(
+                f"The (0028,0004) Photometric Interpretation value is '{pi}' however the "
+                "encoded image's codestream uses component IDs that indicate it should be 'RGB'",
+                UserWarning,
+                stacklevel=4,
+            )
+            return "RGB"
+        return None
+    # A JFIF APP0 marker means YCbCr (JFIF 1.02); Baseline is normally subsampled.
+    for segment in params.get("app", {}).values():
+        if segment.startswith(b"JFIF") and "YBR" not in pi:
+            cs = "YBR_FULL_422" if ts.uid == "1.2.840.10008.1.2.4.50" else "YBR_FULL"
+            warnings.warn(
+                f"The (0028,0004) Photometric Interpretation value is '{pi}' however the "
+                f"encoded image's codestream contains a JFIF APP marker which indicates it "
+                f"should be '{cs}'",
+                UserWarning,
+                stacklevel=4,
+            )
+            return cs
+    return None

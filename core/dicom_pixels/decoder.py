@@ -1,0 +1,487 @@
+"""The decoding pipeline: from a :class:`~dicom_pixels.source.PixelSource` to arrays.
+
+:func:`get_decoder` returns the :class:`Decoder` of a transfer syntax. A decode
+runs in four steps, all per frame so that memory stays near the output size:
+
+1. preallocate the output array (shape and dtype from the description);
+2. for each frame, read its encoded bytes and call the first plugin's codec
+   with the frame's slice of the output (the next plugin is tried if one
+   declines or fails; the one that worked is tried first for later frames);
+3. correct the frame in place: J2K/JPEG-LS sign correction or unused-bit
+   masking (PS3.5 8.1.1);
+4. unless ``raw=True``, convert the frame's colour space in place (``as_rgb``,
+   ``force_rgb``, ``force_ybr``).
+
+Frames are decoded by a pool of threads when the codec releases the GIL
+(``workers=`` option; default: one per core for such codecs, else 1).
+
+>>> import dicom_pixels as dp
+>>> arr, meta = dp.get_decoder("ExplicitVRLittleEndian").as_array(dp.examples.get_path("ct"))
+>>> arr.shape, meta["bits_stored"]
+((128, 128), 16)
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from . import codestream
+from .codec import DecodeFrame
+from .description import ImageDescription
+from .errors import DecodeError, DicomPixelsError, InvalidDicomError, InvalidPixelDescriptionError
+from .processing import convert_frame_color_space
+from .registry import Codec, manager
+from .source import PixelSource, open_source
+from .uid import TransferSyntax, lookup
+
+__all__ = ["DEFAULT_OPTIONS", "Decoder", "get_decoder"]
+
+#: Options every decode starts from (as in pydicom 3); user options override them.
+DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": True, "view_only": False}
+
+_J2K = ("j2k", "htj2k")
+_YBR = ("YBR_FULL", "YBR_FULL_422")
+
+
+class Decoder:
+    """Decodes the pixel data of one transfer syntax, through whichever plugin can.
+
+    Use :func:`get_decoder` rather than creating instances.
+    """
+
+    def __init__(self, uid: str) -> None:
+        self.transfer_syntax: TransferSyntax = lookup(uid)
+
+    def __repr__(self) -> str:
+        return f"<Decoder for '{self.transfer_syntax.name}'>"
+
+    @property
+    def UID(self) -> str:  # noqa: N802 - pydicom's name
+        """The transfer syntax UID."""
+        return self.transfer_syntax.uid
+
+    @property
+    def is_native(self) -> bool:
+        """``True`` for uncompressed, unencapsulated transfer syntaxes."""
+        return not self.transfer_syntax.encapsulated
+
+    @property
+    def is_encapsulated(self) -> bool:
+        """``True`` when the pixel data is encapsulated (PS3.5 A.4)."""
+        return self.transfer_syntax.encapsulated
+
+    @property
+    def available_plugins(self) -> tuple[str, ...]:
+        """Plugins with every requirement installed, in the order they are tried."""
+        return tuple(c.plugin for c in manager.codecs(self.transfer_syntax, "decode") if c.is_available)
+
+    @property
+    def missing_dependencies(self) -> list[str]:
+        """One line per plugin that lacks a requirement: ``"name - requires ..."``."""
+        lines = []
+        for codec in manager.codecs(self.transfer_syntax, "decode"):
+            missing = codec.missing_requirements()
+            if missing:
+                lines.append(f"{codec.plugin} - requires {' and '.join(missing)}")
+        return lines
+
+    @property
+    def is_available(self) -> bool:
+        """``True`` when at least one plugin can decode this transfer syntax."""
+        return bool(self.available_plugins)
+
+    # -- arrays ---------------------------------------------------------------------------
+
+    def as_array(
+        self,
+        src: Any,
+        *,
+        index: int | None = None,
+        raw: bool = False,
+        decoding_plugin: str = "",
+        validate: bool = True,
+        **options: Any,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Decode all frames, or the frame at *index*, into one array.
+
+        :param src: a path, bytes, file-like, pydicom ``Dataset``, list of frames or
+            :class:`~dicom_pixels.source.PixelSource`.
+        :param index: the frame to return, or ``None`` for all frames.
+        :param raw: skip colour conversion (sign and unused-bit corrections still apply).
+        :param decoding_plugin: use only this plugin.
+        :param validate: accepted for pydicom compatibility; descriptions are always validated.
+        :param options: decoding options (``as_rgb``, ``force_rgb``, ``force_ybr``,
+            ``correct_unused_bits``, ``allow_excess_frames``, ``apply_j2k_sign_correction``,
+            ``apply_jls_sign_correction``, ``workers``, Image Pixel overrides, ...).
+        :returns: the array, shaped ``(rows, cols[, samples])`` for one frame or
+            ``(frames, rows, cols[, samples])``, and the Image Pixel values that
+            describe it.
+
+        >>> import dicom_pixels as dp
+        >>> arr, meta = dp.get_decoder("RLELossless").as_array(dp.examples.get_path("rle_rgb"))
+        >>> arr.dtype, meta["photometric_interpretation"]
+        (dtype('uint8'), 'RGB')
+        """
+        with _Run(self, src, decoding_plugin, options) as run:
+            return run.as_array(index, raw)
+
+    def iter_array(
+        self,
+        src: Any,
+        *,
+        indices: Iterable[int] | None = None,
+        raw: bool = False,
+        decoding_plugin: str = "",
+        validate: bool = True,
+        **options: Any,
+    ) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+        """Yield ``(frame array, metadata)`` for each frame, or for the frames in *indices*.
+
+        Only one frame is in memory at a time.
+
+        >>> import dicom_pixels as dp
+        >>> path = dp.examples.get_path("rt_dose")
+        >>> [a.shape for a, _ in dp.get_decoder("ExplicitVRLittleEndian").iter_array(path, indices=[0, 1])]
+        [(10, 10), (10, 10)]
+        """
+        with _Run(self, src, decoding_plugin, options) as run:
+            yield from run.iter_array(indices, raw)
+
+    def as_buffer(
+        self,
+        src: Any,
+        *,
+        index: int | None = None,
+        decoding_plugin: str = "",
+        validate: bool = True,
+        **options: Any,
+    ) -> tuple[bytes, dict[str, Any]]:
+        """Return the pixel bytes with no processing at all, and their description.
+
+        Native data is returned as stored (file byte order, packed bits, planar
+        configuration as stored); encapsulated data as each codec returned it.
+
+        >>> import dicom_pixels as dp
+        >>> buf, meta = dp.get_decoder("ExplicitVRLittleEndian").as_buffer(dp.examples.get_path("ct"))
+        >>> len(buf) == meta["rows"] * meta["columns"] * 2
+        True
+        """
+        with _Run(self, src, decoding_plugin, options) as run:
+            indices = range(run.frame_total) if index is None else [index]
+            parts = []
+            meta: dict[str, Any] = {}
+            for i in indices:
+                data, meta = run.decode_buffer(i)
+                parts.append(data)
+            meta["number_of_frames"] = len(parts)
+            return b"".join(parts), meta
+
+    def iter_buffer(
+        self,
+        src: Any,
+        *,
+        indices: Iterable[int] | None = None,
+        decoding_plugin: str = "",
+        validate: bool = True,
+        **options: Any,
+    ) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        """Yield ``(frame bytes, metadata)`` per frame, unprocessed, as :meth:`as_buffer`."""
+        with _Run(self, src, decoding_plugin, options) as run:
+            for i in range(run.frame_total) if indices is None else indices:
+                yield run.decode_buffer(i)
+
+
+@functools.lru_cache(maxsize=None)
+def _decoder(uid: str) -> Decoder:
+    return Decoder(uid)
+
+
+def get_decoder(uid: str) -> Decoder:
+    """Return the :class:`Decoder` for a transfer syntax UID or keyword.
+
+    :raises UnsupportedTransferSyntaxError: the transfer syntax is unknown.
+
+    >>> get_decoder("1.2.840.10008.1.2.5")
+    <Decoder for 'RLE Lossless'>
+    """
+    return _decoder(lookup(uid).uid)
+
+
+# -- one decode call -----------------------------------------------------------------------
+
+
+class _Run:
+    """State of one call: the source, options, chosen codecs, and what frames reported."""
+
+    def __init__(self, decoder: Decoder, src: Any, plugin: str, options: dict[str, Any]) -> None:
+        ts = decoder.transfer_syntax
+        self.options: dict[str, Any] = dict(DEFAULT_OPTIONS)
+        if ts.family in _J2K:
+            self.options["apply_j2k_sign_correction"] = True
+        elif ts.family == "jpegls":
+            self.options["apply_jls_sign_correction"] = True
+        else:
+            self.options["correct_unused_bits"] = True
+        self.options.update(options)
+        if self.options.get("force_rgb") and self.options.get("force_ybr"):
+            raise InvalidPixelDescriptionError("'force_ybr' and 'force_rgb' cannot both be True")
+        opened = not isinstance(src, PixelSource)
+        self.source = open_source(src, **self.options)
+        self._owns_source = opened
+        self.image: ImageDescription = self.source.image
+        if self.image.transfer_syntax.uid != ts.uid:
+            self.close()
+            raise InvalidDicomError(
+                f"The transfer syntax of {self.source.name} is "
+                f"'{self.image.transfer_syntax.name}', which doesn't match the "
+                f"'{ts.name}' decoder: use get_decoder('{self.image.transfer_syntax.uid}')"
+            )
+        self.ts = ts
+        self.plugin = plugin
+        try:
+            self.codecs, self.skipped = manager.select(ts, "decode", self.image, plugin)
+        except BaseException:
+            self.close()
+            raise
+        self._preferred: Codec | None = None
+        self._lock = threading.Lock()
+        self.frame_info: dict[str, Any] | None = None
+
+    def __enter__(self) -> _Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_source:
+            self.source.close()
+
+    @property
+    def frame_total(self) -> int:
+        count = self.source.frame_count
+        if not self.options.get("allow_excess_frames", True):
+            count = min(count, self.image.number_of_frames)
+        return count
+
+    # -- codec calls -----------------------------------------------------------------------
+
+    def _call_codecs(self, index: int, out: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
+        data, bit_offset = self.source.read_frame(index)
+        info = codestream.inspect_frame(self.ts, data, self.image)
+        order = list(self.codecs)
+        preferred = self._preferred
+        if preferred is not None and preferred in order:
+            order.remove(preferred)
+            order.insert(0, preferred)
+        failures: list[str] = []
+        for codec in order:
+            frame = DecodeFrame(
+                image=self.image,
+                index=index,
+                options=self.options,
+                out=out,
+                info=dict(info),
+                bit_offset=bit_offset,
+            )
+            try:
+                result = codec.load()(data, frame)
+            except DicomPixelsError as exc:
+                failures.append(f"{codec.plugin}: {exc}")
+                continue
+            except Exception as exc:  # a backend's own error type; report it with the frame
+                failures.append(f"{codec.plugin}: {type(exc).__name__}: {exc}")
+                continue
+            self._preferred = codec
+            return result, frame.info
+        skipped = "".join(f"\n    {name} - {reason}" for name, reason in self.skipped.items())
+        raise DecodeError(
+            f"Unable to decode frame {index} of the '{self.ts.name}' pixel data in "
+            f"{self.source.name}:\n    "
+            + "\n    ".join(failures)
+            + skipped
+            + "\nThe data may be corrupt; try another plugin with decoding_plugin=, or "
+            "check the Image Pixel module values."
+        )
+
+    def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
+        """Decode frame *index* into *out* (the frame's slice) and correct it in place."""
+        result, info = self._call_codecs(index, out)
+        if result is not None:
+            _place(result, out, self.image, info, index, self.source.name)
+        self._correct(out, info)
+        return info
+
+    def decode_buffer(self, index: int) -> tuple[bytes, dict[str, Any]]:
+        image = self.image
+        meta = image.properties(as_frame=True)
+        if not self.ts.encapsulated:
+            data, _ = self.source.read_frame(index)
+            return data, meta
+        out = np.empty(image.frame_shape, image.dtype)
+        result, info = self._call_codecs(index, out)
+        if result is None:
+            data = out.tobytes()
+            if image.samples_per_pixel > 1:
+                meta["planar_configuration"] = 0
+        elif isinstance(result, np.ndarray):
+            data = np.ascontiguousarray(result).tobytes()
+        else:
+            data = bytes(result)
+        for key in ("photometric_interpretation", "planar_configuration", "bits_allocated"):
+            if key in info:
+                meta[key] = info[key]
+        return data, meta
+
+    # -- corrections and colour -----------------------------------------------------------
+
+    def _correct(self, arr: np.ndarray, info: dict[str, Any]) -> None:
+        """Sign correction (J2K, JPEG-LS) or unused-bit correction, in place (PS3.5 8.1.1)."""
+        image, opts = self.image, self.options
+        if arr.dtype.kind not in "iu":
+            return
+        bits = 8 * arr.dtype.itemsize
+        if self.ts.family in _J2K:
+            if image.photometric_interpretation in ("MONOCHROME1", "MONOCHROME2") and opts.get(
+                "apply_j2k_sign_correction", False
+            ):
+                signed = info.get("j2k_is_signed", image.pixel_representation)
+                shift = bits - info.get("j2k_precision", image.bits_stored)
+                if shift > 0 and bool(signed) != bool(image.pixel_representation):
+                    _shift_in_place(arr, shift)
+                return
+        elif self.ts.family == "jpegls":
+            if image.pixel_representation == 1 and opts.get("apply_jls_sign_correction", False):
+                shift = bits - info.get("jls_precision", image.bits_stored)
+                if shift > 0:
+                    _shift_in_place(arr, shift)
+                return
+        if (
+            opts.get("correct_unused_bits", False)
+            and image.pixel_keyword == "PixelData"
+            and image.bits_allocated > image.bits_stored
+        ):
+            _shift_in_place(arr, image.bits_allocated - image.bits_stored)
+
+    def _color_plan(self, info: dict[str, Any], raw: bool) -> tuple[bool | None, str]:
+        """Return (to_rgb?, resulting photometric interpretation); None = no conversion."""
+        pi = info.get("photometric_interpretation", self.image.photometric_interpretation)
+        if raw or self.image.samples_per_pixel != 3:
+            return None, pi
+        if self.options.get("force_ybr"):
+            return False, "YBR_FULL"
+        if (pi in _YBR and self.options.get("as_rgb", True)) or self.options.get("force_rgb"):
+            return True, "RGB"
+        return None, pi
+
+    # -- whole calls ---------------------------------------------------------------------------
+
+    def _workers(self, frames: int) -> int:
+        requested = self.options.get("workers")
+        if requested is not None:
+            return max(1, min(int(requested), frames))
+        if frames > 1 and all(c.releases_gil for c in self.codecs):
+            return max(1, min(os.cpu_count() or 1, frames))
+        return 1
+
+    def as_array(self, index: int | None, raw: bool) -> tuple[np.ndarray, dict[str, Any]]:
+        image = self.image
+        if index is not None:
+            if index < 0:
+                raise InvalidDicomError("'index' must be greater than or equal to 0")
+            out = np.empty(image.frame_shape, image.dtype)
+            info = self.decode_into(index, out)
+            plan, pi = self._color_plan(info, raw)
+            if plan is not None:
+                convert_frame_color_space(out, to_rgb=plan)
+            return out, self._meta(info, pi, as_frame=True)
+
+        total = self.frame_total
+        out = np.empty((total, *image.frame_shape), image.dtype)
+        infos: list[dict[str, Any] | None] = [None] * total
+
+        def work(i: int) -> None:
+            info = self.decode_into(i, out[i])
+            infos[i] = info
+            plan, _ = self._color_plan(info, raw)
+            if plan is not None:
+                convert_frame_color_space(out[i], to_rgb=plan)
+
+        workers = self._workers(total)
+        if workers > 1:
+            with ThreadPoolExecutor(workers, thread_name_prefix="dicom-pixels") as pool:
+                for _ in pool.map(work, range(total)):
+                    pass
+        else:
+            for i in range(total):
+                work(i)
+        first = infos[0] or {}
+        _, pi = self._color_plan(first, raw)
+        meta = self._meta(first, pi, as_frame=False)
+        meta["number_of_frames"] = total
+        if total == 1:
+            out = out[0]
+        return out, meta
+
+    def iter_array(
+        self, indices: Iterable[int] | None, raw: bool
+    ) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+        image = self.image
+        for i in range(self.frame_total) if indices is None else indices:
+            out = np.empty(image.frame_shape, image.dtype)
+            info = self.decode_into(i, out)
+            plan, pi = self._color_plan(info, raw)
+            if plan is not None:
+                convert_frame_color_space(out, to_rgb=plan)
+            yield out, self._meta(info, pi, as_frame=True)
+
+    def _meta(self, info: dict[str, Any], pi: str, *, as_frame: bool) -> dict[str, Any]:
+        meta = self.image.properties(as_frame=as_frame)
+        meta["photometric_interpretation"] = pi
+        if self.image.samples_per_pixel > 1:
+            meta["planar_configuration"] = 0
+        return meta
+
+
+def _shift_in_place(arr: np.ndarray, shift: int) -> None:
+    # Left then arithmetic/logical right shift: drops the unused high bits and
+    # sign-extends signed data (PS3.5 8.1.1, pydicom's behaviour).
+    np.left_shift(arr, shift, out=arr)
+    np.right_shift(arr, shift, out=arr)
+
+
+def _place(
+    result: Any, out: np.ndarray, image: ImageDescription, info: dict[str, Any], index: int, name: str
+) -> None:
+    """Copy a codec's ndarray or bytes result into the frame slice *out*."""
+    if isinstance(result, np.ndarray):
+        if result.size != out.size:
+            raise DecodeError(
+                f"The decoded frame {index} of {name} has {result.size} samples, "
+                f"expected {out.size} for a {image.frame_shape} frame: the Image Pixel module "
+                "values may not match the encoded image"
+            )
+        out[...] = result.reshape(out.shape)
+        return
+    bits = int(info.get("bits_allocated", image.bits_allocated))
+    dtype = image.dtype if bits == image.bits_allocated else np.dtype(
+        f"{'i' if image.pixel_representation else 'u'}{max(bits // 8, 1)}"
+    )
+    buffer = np.frombuffer(result, dtype=dtype.newbyteorder("<"))
+    if buffer.size != out.size:
+        raise DecodeError(
+            f"The decoded frame {index} of {name} has {buffer.size} samples, "
+            f"expected {out.size} for a {image.frame_shape} frame"
+        )
+    planar = int(info.get("planar_configuration", image.planar_configuration))
+    if image.samples_per_pixel > 1 and planar == 1:
+        out[...] = buffer.reshape(image.samples_per_pixel, image.rows, image.columns).transpose(1, 2, 0)
+    else:
+        out[...] = buffer.reshape(out.shape)

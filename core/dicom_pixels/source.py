@@ -1,0 +1,468 @@
+"""The frame-access protocol and its sources.
+
+Every decode starts from a :class:`PixelSource`: an
+:class:`~dicom_pixels.description.ImageDescription` plus random access to the
+encoded bytes of frame *i*. :func:`open_source` turns whatever the user has
+into one:
+
+* a path, :class:`pathlib.Path`, ``bytes`` or binary file-like holding a Part 10
+  file -> :class:`ElementSource` over the file, read lazily: only the header,
+  the item headers of encapsulated data, and the bytes of the frames asked for;
+* a pydicom ``Dataset`` (duck-typed, pydicom is not imported) -> an
+  :class:`ElementSource` over ``ds.PixelData``;
+* frames already separated (e.g. from DICOMweb) -> :class:`FramesSource`.
+
+>>> import dicom_pixels as dp
+>>> with open_source(dp.examples.get_path("ct")) as src:
+...     src.image.rows, src.frame_count
+(128, 1)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from . import encaps
+from .description import IMAGE_PIXEL_KEYWORDS, PIXEL_KEYWORDS, ImageDescription
+from .errors import InvalidDicomError, InvalidPixelDescriptionError, TruncatedDataError
+from .reader import DicomFile, read_dicom
+
+__all__ = [
+    "IMAGE_PIXEL_OPTIONS",
+    "ElementSource",
+    "FramesSource",
+    "PixelSource",
+    "open_source",
+]
+
+ReadAt = Callable[[int, int], bytes]
+
+#: Keyword arguments that override Image Pixel module values of the source.
+IMAGE_PIXEL_OPTIONS = frozenset(
+    {attr for _, attr in IMAGE_PIXEL_KEYWORDS.values()}
+    | {"pixel_keyword", "pixel_vr", "transfer_syntax_uid", "extended_offsets"}
+)
+
+
+@runtime_checkable
+class PixelSource(Protocol):
+    """What the decoder needs: a description and the encoded bytes of each frame."""
+
+    #: names the source in error messages (a path, ``"dataset"``, ...).
+    name: str
+    #: the image, with any user overrides applied.
+    image: ImageDescription
+
+    @property
+    def frame_count(self) -> int:
+        """How many frames the data holds; may exceed Number of Frames (excess frames)."""
+        ...
+
+    def read_frame(self, index: int) -> tuple[bytes, int]:
+        """Return the encoded bytes of frame *index* and the bit where it starts in them."""
+        ...
+
+    def close(self) -> None:
+        """Release files opened by the source."""
+        ...
+
+
+class _SourceBase:
+    name: str
+    image: ImageDescription
+
+    def close(self) -> None:
+        """Release files opened by the source (nothing by default)."""
+
+    def __enter__(self) -> _SourceBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _frame_error(self, index: int, count: int) -> InvalidDicomError:
+        return InvalidDicomError(
+            f"There is no frame {index} in {self.name}: the pixel data holds {count} "
+            f"frame{'s' if count != 1 else ''} (indices 0 to {count - 1})"
+        )
+
+
+class ElementSource(_SourceBase):
+    """Frames of one pixel element whose value is reachable by random access.
+
+    Native data: frame *i* is the byte range of its bits (PS3.5 8.1.1; 1-bit
+    frames may start mid-byte). Encapsulated data: the fragment table is built
+    once from item headers (PS3.5 A.4) and frame *i* is the join of its
+    fragments.
+
+    :param name: for messages.
+    :param image: the description.
+    :param read_at: ``read_at(offset, length) -> bytes`` over the stream holding the value.
+    :param value_offset: where the pixel element's value starts.
+    :param value_length: its length, ``None`` for undefined length (encapsulated).
+    :param stream_size: length of the stream, to bound undefined-length walks.
+    :param extended_offsets: the Extended Offset Table and its lengths, if present.
+    :param allow_excess_frames: return frames beyond Number of Frames when the data holds them.
+    :param closer: called by :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        image: ImageDescription,
+        read_at: ReadAt,
+        value_offset: int,
+        value_length: int | None,
+        *,
+        stream_size: int,
+        extended_offsets: tuple[Any, Any] | None = None,
+        allow_excess_frames: bool = True,
+        closer: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.image = image
+        self._read_at = read_at
+        self._offset = value_offset
+        self._length = value_length
+        self._stream_size = stream_size
+        self._extended = extended_offsets
+        self._allow_excess = allow_excess_frames
+        self._closer = closer
+        self._ranges: list[list[tuple[int, int]]] | None = None
+        self._ranges_lock = threading.Lock()
+        self._native_frames: int | None = None
+        #: the parsed file when the source is a Part 10 file (for ``ds_out``).
+        self.dicom: DicomFile | None = None
+        if not image.transfer_syntax.encapsulated:
+            self._native_frames = self._check_native_length()
+
+    # -- native ---------------------------------------------------------------------------
+
+    @property
+    def _swap_ow(self) -> bool:
+        # PS3.5 A.2 / 7.3: in Explicit VR Big Endian, 8-bit pixel data stored as OW is
+        # byte-swapped per 16-bit word, so samples must be swapped back pairwise.
+        image = self.image
+        return (
+            not image.transfer_syntax.little_endian
+            and image.bits_allocated == 8
+            and image.pixel_keyword == "PixelData"
+            and image.pixel_vr == "OW"
+        )
+
+    def _check_native_length(self) -> int:
+        """Validate the native value length (as pydicom does) and return the usable frames."""
+        image = self.image
+        assert self._length is not None
+        actual = self._length
+        expected = image.expected_length
+        padded = expected + expected % 2
+        if actual < padded and actual != expected:
+            raise TruncatedDataError(
+                f"The number of bytes of pixel data in {self.name} is less than expected "
+                f"({actual} vs {padded} bytes): the file may be truncated, a group 0028 "
+                "element (Rows, Columns, Samples per Pixel, Bits Allocated, Number of Frames) "
+                "may be wrong, or the transfer syntax may be incorrect"
+            )
+        frames = image.number_of_frames
+        if actual > padded:
+            if image.photometric_interpretation == "YBR_FULL_422":
+                ybr_length = expected // 2 * 3
+                if actual >= ybr_length + ybr_length % 2:
+                    raise InvalidPixelDescriptionError(
+                        f"The number of bytes of pixel data in {self.name} is a third larger "
+                        f"than expected ({actual} vs {expected} bytes) which indicates the "
+                        "(0028,0004) Photometric Interpretation value of 'YBR_FULL_422' is "
+                        "incorrect: pass photometric_interpretation='RGB' or 'YBR_FULL'"
+                    )
+            elif self._allow_excess:
+                whole = actual * 8 // image.frame_bits
+                if whole > frames:
+                    warnings.warn(
+                        f"The pixel data in {self.name} holds {whole} frames, more than the "
+                        f"(0028,0008) Number of Frames value of {frames}; returning all of "
+                        "them. Pass allow_excess_frames=False to return only the first "
+                        f"{frames}.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                    return whole
+        return frames
+
+    def _read_native(self, index: int) -> tuple[bytes, int]:
+        image = self.image
+        start_bit = index * image.frame_bits
+        start = self._offset + start_bit // 8
+        bit_offset = start_bit % 8
+        length = math.ceil((bit_offset + image.frame_bits) / 8)
+        if not self._swap_ow:
+            return self._read_at(start, length), bit_offset
+        # Read the whole 16-bit words covering the frame, swap them back, then trim.
+        relative = start - self._offset
+        word_start = relative - relative % 2
+        word_end = relative + length + (relative + length) % 2
+        word_end = min(word_end, self._length or word_end)
+        raw = bytearray(self._read_at(self._offset + word_start, word_end - word_start))
+        if len(raw) % 2:
+            raw.append(0)
+        raw[0::2], raw[1::2] = raw[1::2], raw[0::2]
+        skip = relative - word_start
+        return bytes(raw[skip : skip + length]), bit_offset
+
+    # -- encapsulated -----------------------------------------------------------------------
+
+    def _fragment_ranges(self) -> list[list[tuple[int, int]]]:
+        if self._ranges is None:
+            with self._ranges_lock:
+                if self._ranges is None:
+                    end = self._stream_size if self._length is None else self._offset + self._length
+                    self._ranges = encaps.frame_fragment_ranges(
+                        self._read_at,
+                        self._offset,
+                        end,
+                        number_of_frames=self.image.number_of_frames,
+                        extended_offsets=self._extended,
+                    )
+        return self._ranges
+
+    # -- protocol ----------------------------------------------------------------------------
+
+    @property
+    def frame_count(self) -> int:
+        """How many frames the data holds (native: from the value length)."""
+        if self._native_frames is not None:
+            return self._native_frames
+        found = len(self._fragment_ranges())
+        if not self._allow_excess:
+            return min(found, self.image.number_of_frames)
+        return found
+
+    def read_frame(self, index: int) -> tuple[bytes, int]:
+        """Return the encoded bytes of frame *index* and its starting bit."""
+        count = self.frame_count
+        if not 0 <= index < count:
+            raise self._frame_error(index, count)
+        if self._native_frames is not None:
+            return self._read_native(index)
+        ranges = self._fragment_ranges()[index]
+        if len(ranges) == 1:
+            return self._read_at(*ranges[0]), 0
+        return b"".join(self._read_at(offset, length) for offset, length in ranges), 0
+
+    def close(self) -> None:
+        """Close the file if this source opened it."""
+        if self._closer is not None:
+            self._closer()
+            self._closer = None
+
+
+class FramesSource(_SourceBase):
+    """Frames that are already separated, plus their description.
+
+    For pixel data that never was in a Part 10 file, e.g. frames fetched one by
+    one from a DICOMweb server (``application/octet-stream`` or compressed
+    frame bodies).
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> image = ImageDescription(1, 2, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.1")
+    >>> FramesSource([b"\\x01\\x02", b"\\x03\\x04"], image).frame_count
+    2
+    """
+
+    def __init__(self, frames: Sequence[bytes], image: ImageDescription, name: str = "frames") -> None:
+        self.name = name
+        self._frames = list(frames)
+        if image.number_of_frames != len(self._frames):
+            image = image.replace(number_of_frames=len(self._frames))
+        self.image = image
+
+    @property
+    def frame_count(self) -> int:
+        """The number of frames given."""
+        return len(self._frames)
+
+    def read_frame(self, index: int) -> tuple[bytes, int]:
+        """Return frame *index* as given."""
+        if not 0 <= index < len(self._frames):
+            raise self._frame_error(index, len(self._frames))
+        return bytes(self._frames[index]), 0
+
+
+# -- building sources -------------------------------------------------------------------------
+
+
+def open_source(src: Any, **options: Any) -> PixelSource:
+    """Return a :class:`PixelSource` for *src*, applying Image Pixel overrides in *options*.
+
+    :param src: a path, ``bytes``, binary file-like, pydicom ``Dataset``, an
+        existing :class:`PixelSource`, or a sequence of frame ``bytes`` (then
+        *options* must describe the image: ``rows=``, ``columns=``, ...,
+        ``transfer_syntax_uid=``).
+    :param options: decoding options; those in :data:`IMAGE_PIXEL_OPTIONS`
+        override the values read from *src*; ``allow_excess_frames``
+        (default ``True``) allows frames beyond Number of Frames.
+    :raises InvalidDicomError: *src* is not DICOM or has no pixel data.
+
+    >>> import dicom_pixels as dp
+    >>> open_source(dp.examples.get_path("ct"), rows=64).image.rows   # an override
+    64
+    """
+    if isinstance(src, (ElementSource, FramesSource)) or (
+        isinstance(src, PixelSource) and not _is_dataset(src)
+    ):
+        return src
+    allow_excess = bool(options.get("allow_excess_frames", True))
+    overrides = {k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS and v is not None}
+    if _is_dataset(src):
+        return _dataset_source(src, overrides, allow_excess)
+    if isinstance(src, (list, tuple)) and all(isinstance(f, (bytes, bytearray, memoryview)) for f in src):
+        image = ImageDescription.from_mapping(overrides).validate(where="the frames given")
+        return FramesSource(src, image)
+    if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(src, "read"):
+        return _file_source(src, overrides, allow_excess)
+    raise InvalidDicomError(
+        f"Unable to read pixel data from a {type(src).__name__}: pass a path, bytes, a binary "
+        "file-like object, a pydicom Dataset, or a list of frames with their description"
+    )
+
+
+def _file_source(src: Any, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
+    if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
+        raise InvalidDicomError(f"No such file: '{os.fspath(src)}'")
+    dicom = read_dicom(src, transfer_syntax_uid=overrides.get("transfer_syntax_uid"))
+    try:
+        return _source_from_dicom(dicom, overrides, allow_excess)
+    except BaseException:
+        dicom.close()
+        raise
+
+
+def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
+    pixel = dicom.pixel
+    if pixel is None:
+        raise InvalidDicomError(
+            f"{dicom.name} has no Pixel Data, Float Pixel Data or Double Float Pixel Data "
+            "element: there is no pixel data to decode"
+        )
+    values: dict[str, Any] = {}
+    for keyword, (tag, _attr) in IMAGE_PIXEL_KEYWORDS.items():
+        value = dicom.get(tag)
+        if value is not None and value != "":
+            values[keyword] = value
+    values["pixel_keyword"] = pixel.keyword
+    values["pixel_vr"] = pixel.vr
+    values["transfer_syntax_uid"] = dicom.transfer_syntax.uid
+    values.update(overrides)
+    image = ImageDescription.from_mapping(values).validate(where=dicom.name)
+    extended = overrides.get("extended_offsets")
+    if extended is None:
+        table, lengths = dicom.get(0x7FE00001), dicom.get(0x7FE00002)
+        if table and lengths:
+            extended = (table, lengths)
+    source = ElementSource(
+        dicom.name,
+        image,
+        dicom.read_at,
+        pixel.offset,
+        pixel.length,
+        stream_size=dicom.size,
+        extended_offsets=extended,
+        allow_excess_frames=allow_excess,
+        closer=dicom.close,
+    )
+    source.dicom = dicom
+    return source
+
+
+def _is_dataset(obj: Any) -> bool:
+    # Duck-typing a pydicom Dataset: pydicom is never imported by the core.
+    return hasattr(obj, "file_meta") or (
+        hasattr(obj, "dir") and hasattr(obj, "get") and hasattr(obj, "__contains__")
+        and not isinstance(obj, Mapping)
+    )
+
+
+def _dataset_source(ds: Any, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
+    file_meta = getattr(ds, "file_meta", None) or {}
+    tsyntax = overrides.get("transfer_syntax_uid") or _get(file_meta, "TransferSyntaxUID")
+    if not tsyntax:
+        raise InvalidDicomError(
+            "Unable to decode the pixel data as the dataset's 'file_meta' has no (0002,0010) "
+            "Transfer Syntax UID element: set ds.file_meta.TransferSyntaxUID or pass "
+            "transfer_syntax_uid="
+        )
+    present = [kw for kw in PIXEL_KEYWORDS if kw in ds]
+    if not present:
+        raise InvalidDicomError(
+            "The dataset has no Pixel Data, Float Pixel Data or Double Float Pixel Data "
+            "element: there is no pixel data to decode"
+        )
+    if len(present) > 1:
+        raise InvalidDicomError(
+            "One and only one of Pixel Data, Float Pixel Data or Double Float Pixel Data may be "
+            f"present in the dataset, found {', '.join(present)}"
+        )
+    keyword = present[0]
+    values: dict[str, Any] = {}
+    for kw in IMAGE_PIXEL_KEYWORDS:
+        value = _get(ds, kw)
+        if value is not None and value != "":
+            values[kw] = value
+    values["pixel_keyword"] = keyword
+    element = ds[keyword]
+    values["pixel_vr"] = str(getattr(element, "VR", "") or "") or None
+    values["transfer_syntax_uid"] = str(tsyntax)
+    values.update(overrides)
+    image = ImageDescription.from_mapping(values).validate(where="the dataset")
+    data = getattr(element, "value", None)
+    if data is None:
+        data = b""
+    buffer = memoryview(data) if isinstance(data, (bytes, bytearray, memoryview)) else None
+    if buffer is None:
+        raise InvalidDicomError(
+            f"The dataset's {keyword} value is a {type(data).__name__}, not bytes; load it "
+            "with pydicom (deferred reads are resolved by accessing ds.PixelData) first"
+        )
+    extended = overrides.get("extended_offsets")
+    if extended is None:
+        table, lengths = _get(ds, "ExtendedOffsetTable"), _get(ds, "ExtendedOffsetTableLengths")
+        if table and lengths:
+            extended = (table, lengths)
+    encapsulated = image.transfer_syntax.encapsulated
+    return ElementSource(
+        "the dataset",
+        image,
+        _buffer_reader(buffer, "the dataset's " + keyword),
+        0,
+        None if encapsulated else len(buffer),
+        stream_size=len(buffer),
+        extended_offsets=extended,
+        allow_excess_frames=allow_excess,
+    )
+
+
+def _get(obj: Any, keyword: str) -> Any:
+    try:
+        return obj.get(keyword)
+    except Exception:
+        return getattr(obj, keyword, None)
+
+
+def _buffer_reader(buffer: memoryview, name: str) -> ReadAt:
+    size = len(buffer)
+
+    def read_at(offset: int, length: int) -> bytes:
+        if offset < 0 or length < 0 or offset + length > size:
+            raise TruncatedDataError(
+                f"{name} ends at byte {size}, before the {length} bytes requested at offset "
+                f"{offset}: the data is truncated or a length is wrong"
+            )
+        return bytes(buffer[offset : offset + length])
+
+    return read_at

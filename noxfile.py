@@ -1,0 +1,65 @@
+"""Development sessions: ``nox -l`` lists them, ``nox -s NAME`` runs one.
+
+Every session installs the workspace itself (core + plugins, editable) with
+uv, so a fresh machine needs only ``pip install nox uv`` (or ``uv run nox``).
+Slow sessions (``bench``, ``fuzz``) are not run by default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+PYTHONS = nox.project.python_versions(PYPROJECT)
+PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists() and not p.name.startswith("_"))
+
+
+def _group(name: str) -> list[str]:
+    """A dependency group of pyproject.toml without the self-reference to dicom-pixels."""
+    return [d for d in PYPROJECT["dependency-groups"][name] if isinstance(d, str) and not d.startswith("dicom-pixels")]
+
+
+def install_workspace(session: nox.Session, *groups: str, plugins: list[str] | None = None) -> None:
+    """Install the core and the given plugins (default: all) editable, plus dependency groups."""
+    args = ["-e", str(ROOT)]
+    for plugin in PLUGINS if plugins is None else plugins:
+        args += ["-e", str(ROOT / "plugins" / plugin)]
+    for group in groups:
+        args += _group(group)
+    session.install(*args)
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite (core, plugins, doctests) on each supported Python."""
+    install_workspace(session, "dev")
+    session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and common mistakes with ruff."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "core", "plugins", "tests", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check the core package with mypy."""
+    install_workspace(session, plugins=[])
+    session.install("mypy>=1.10")
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx documentation with warnings as errors, then run its doctests."""
+    install_workspace(session, "docs")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+    session.run("sphinx-build", "-W", "-b", "doctest", "docs", "docs/_build/doctest")

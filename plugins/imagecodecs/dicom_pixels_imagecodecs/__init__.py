@@ -1,0 +1,3 @@
+"""dicom-pixels plugin: imagecodecs."""
+
+__version__ = "0.1.0"

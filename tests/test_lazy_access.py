@@ -1,0 +1,83 @@
+"""Reading one frame of a large file reads that frame's bytes, not the file."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+import dicom_pixels as dp
+from dicom_pixels.writer import DataElement, write_file
+
+
+class CountingFile(io.BytesIO):
+    """A file-like that counts the bytes handed out by read()/readinto()."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size=-1):
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+    def readinto(self, buffer):
+        n = super().readinto(buffer)
+        self.bytes_read += n
+        return n
+
+
+def _multiframe(frames: int, rows: int = 64, cols: int = 64, encapsulated: bool = False) -> tuple[bytes, np.ndarray]:
+    rng = np.random.default_rng(5)
+    arr = rng.integers(0, 4096, size=(frames, rows, cols), dtype="<u2")
+    elements = [
+        DataElement(0x00280002, "US", 1), DataElement(0x00280004, "CS", "MONOCHROME2"),
+        DataElement(0x00280008, "IS", frames), DataElement(0x00280010, "US", rows),
+        DataElement(0x00280011, "US", cols), DataElement(0x00280100, "US", 16),
+        DataElement(0x00280101, "US", 12), DataElement(0x00280102, "US", 11),
+        DataElement(0x00280103, "US", 0),
+    ]
+    buf = io.BytesIO()
+    if encapsulated:
+        from dicom_pixels.codec import EncodeFrame
+        from dicom_pixels.description import ImageDescription
+        from dicom_pixels_native.rle import encode_rle
+
+        image = ImageDescription(rows, cols, 1, 16, 12, 0, "MONOCHROME2", "1.2.840.10008.1.2.5")
+        encoded = [encode_rle(f, EncodeFrame(image=image, index=i, options={})) for i, f in enumerate(arr)]
+        write_file(buf, elements, transfer_syntax_uid="1.2.840.10008.1.2.5",
+                   sop_class_uid="1.2.840.10008.5.1.4.1.1.7", sop_instance_uid="1.2.3", frames=encoded)
+    else:
+        write_file(buf, elements, transfer_syntax_uid="1.2.840.10008.1.2.1",
+                   sop_class_uid="1.2.840.10008.5.1.4.1.1.7", sop_instance_uid="1.2.3",
+                   pixel_data=arr.tobytes())
+    return buf.getvalue(), arr
+
+
+def test_one_frame_of_a_native_multiframe_file_reads_about_one_frame_of_bytes():
+    data, arr = _multiframe(200)
+    f = CountingFile(data)
+    frame = dp.pixel_array(f, index=150)
+    assert np.array_equal(frame, arr[150])
+    frame_bytes = 64 * 64 * 2
+    assert f.bytes_read < 2 * frame_bytes, f"read {f.bytes_read} bytes of {len(data)}"
+
+
+def test_one_frame_of_an_encapsulated_multiframe_file_reads_item_headers_and_that_frame():
+    data, arr = _multiframe(200, encapsulated=True)
+    f = CountingFile(data)
+    frame = dp.pixel_array(f, index=199)
+    assert np.array_equal(frame, arr[199])
+    average_frame = len(data) / 200
+    # the header, 201 item headers (8 bytes each) and one frame
+    assert f.bytes_read < 2 * average_frame + 201 * 8 + 1024, f"read {f.bytes_read} of {len(data)}"
+
+
+def test_iter_pixels_yields_every_frame_in_order():
+    data, arr = _multiframe(12)
+    frames = list(dp.iter_pixels(io.BytesIO(data)))
+    assert len(frames) == 12
+    assert all(np.array_equal(a, b) for a, b in zip(frames, arr))
+    picked = list(dp.iter_pixels(io.BytesIO(data), indices=[11, 3]))
+    assert np.array_equal(picked[0], arr[11]) and np.array_equal(picked[1], arr[3])

@@ -1,0 +1,193 @@
+"""Plugin discovery, requirements, selection order and the errors users see."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dicom_pixels as dp
+from dicom_pixels import hookimpl
+from dicom_pixels.errors import (
+    MissingDependencyError,
+    NoPluginError,
+    PluginRegistrationError,
+    UnsupportedTransferSyntaxError,
+)
+from dicom_pixels.registry import Capabilities, missing_requirements
+
+
+def _install_fake_distribution(root: Path, dist: str, module: str, entry: str, code: str) -> None:
+    """Lay out a package and its .dist-info in *root*, as pip installs a wheel."""
+    (root / f"{module}.py").write_text(textwrap.dedent(code))
+    info = root / f"{dist.replace('-', '_')}-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.2.3\n")
+    (info / "entry_points.txt").write_text(f"[dicom_pixels]\n{entry} = {module}\n")
+    (info / "RECORD").write_text("")
+
+
+THIRD_PARTY = """
+    import numpy as np
+    from dicom_pixels import hookimpl
+
+    CALLS = []
+
+    @hookimpl
+    def dicom_pixels_register_codecs(registry):
+        registry.describe("a third-party test codec")
+        registry.add_decoder("ExplicitVRLittleEndian", "tp_codec:decode", requires=["numpy"],
+                             priority=99)
+
+    def decode(data, frame):
+        CALLS.append(frame.index)
+        image = frame.image
+        return np.frombuffer(data, image.dtype.newbyteorder("<")).reshape(image.frame_shape) 
+"""
+
+
+def test_third_party_plugin_installed_in_a_temporary_directory_is_discovered_and_used(
+    tmp_path, monkeypatch, fresh_registry
+):
+    _install_fake_distribution(tmp_path, "tp-codec", "tp_codec", "thirdparty", THIRD_PARTY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fresh_registry.reload()
+    info = {p.name: p for p in dp.plugins()}
+    assert info["thirdparty"].version == "1.2.3"
+    assert info["thirdparty"].distribution == "tp-codec"
+    assert info["thirdparty"].is_available
+    # Lowest priority: native is tried first by default ...
+    assert dp.get_plugin_priority("ExplicitVRLittleEndian")[-1] == "thirdparty"
+    path = dp.examples.get_path("ct")
+    ours = dp.pixel_array(path, decoding_plugin="thirdparty")
+    assert np.array_equal(ours, dp.pixel_array(path, decoding_plugin="native"))
+    assert sys.modules["tp_codec"].CALLS == [0]
+    monkeypatch.delitem(sys.modules, "tp_codec")
+
+
+def test_priority_override_puts_a_plugin_first_and_empty_list_restores_default(fresh_registry):
+    uid = "ExplicitVRLittleEndian"
+    default = dp.get_plugin_priority(uid)
+    dp.set_plugin_priority(uid, ["nonexistent", default[-1]])
+    assert dp.get_plugin_priority(uid)[0] == default[-1]
+    dp.set_plugin_priority(uid, [])
+    assert dp.get_plugin_priority(uid) == default
+
+
+def test_block_list_environment_variable_hides_a_plugin(monkeypatch, fresh_registry):
+    monkeypatch.setenv("DICOM_PIXELS_BLOCK_PLUGINS", "native")
+    fresh_registry.reload()
+    assert "native" not in [p.name for p in dp.plugins()]
+    with pytest.raises(NoPluginError, match=r'pip install "dicom-pixels\[native\]"'):
+        dp.pixel_array(dp.examples.get_path("ct"))
+
+
+def test_allow_list_environment_variable_loads_only_named_plugins(monkeypatch, fresh_registry):
+    monkeypatch.setenv("DICOM_PIXELS_PLUGINS", "nothing-by-that-name")
+    fresh_registry.reload()
+    assert dp.plugins() == []
+
+
+def _plugin_module(name: str, register) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.dicom_pixels_register_codecs = hookimpl(register)
+    return module
+
+
+def test_register_adds_a_plugin_without_entry_points_for_frozen_apps(fresh_registry):
+    def register(registry):
+        registry.add_decoder("RLELossless", "dicom_pixels_native.rle:decode_rle", priority=1)
+
+    name = dp.register(_plugin_module("frozen_rle", register))
+    try:
+        assert name == "frozen_rle"
+        assert dp.get_plugin_priority("RLELossless")[0] == "frozen_rle"
+        arr = dp.pixel_array(dp.examples.get_path("rle_rgb"), decoding_plugin="frozen_rle")
+        assert arr.shape == (64, 96, 3)
+    finally:
+        fresh_registry.unregister(name)
+
+
+def test_missing_requirements_are_reported_per_plugin_with_the_install_line(fresh_registry):
+    def register(registry):
+        registry.describe(install_hint='pip install "dicom-pixels[ghost]"')
+        registry.add_decoder("HTJ2KLossless", "ghost:decode", requires=["ghost-codec>=3.0"])
+
+    dp.register(_plugin_module("ghost", register))
+    try:
+        with pytest.raises(MissingDependencyError) as exc:
+            dp.get_decoder("HTJ2KLossless").as_array([b"\xff\x4f"], decoding_plugin="ghost", rows=1, columns=1,
+                samples_per_pixel=1, bits_allocated=8, bits_stored=8, pixel_representation=0,
+                photometric_interpretation="MONOCHROME2", transfer_syntax_uid="HTJ2KLossless")
+        message = str(exc.value)
+        assert message.startswith(
+            "Unable to decompress 'High-Throughput JPEG 2000 Image Compression (Lossless Only)' "
+            "pixel data because all plugins are missing dependencies:"
+        )
+        assert '    ghost - requires ghost-codec>=3.0  (pip install "dicom-pixels[ghost]")' in message
+        assert not dp.get_decoder("HTJ2KLossless").is_available
+        assert dp.get_decoder("HTJ2KLossless").missing_dependencies == ["ghost - requires ghost-codec>=3.0"]
+    finally:
+        fresh_registry.unregister("ghost")
+
+
+def test_a_function_named_like_an_unknown_hook_is_rejected(fresh_registry):
+    module = types.ModuleType("typo_plugin")
+    module.dicom_pixels_register_codec = lambda registry: None  # missing "s"
+    with pytest.raises(PluginRegistrationError, match="dicom_pixels_register_codec,? which is not"):
+        dp.register(module)
+    fresh_registry.unregister("typo_plugin")
+
+
+def test_invalid_codec_declarations_are_rejected_with_the_plugin_name(fresh_registry):
+    def register(registry):
+        registry.add_decoder("RLELossless", "no_colon_here")
+
+    with pytest.raises(PluginRegistrationError, match="'bad'.*import path"):
+        dp.register(_plugin_module("bad", register), name="bad")
+    fresh_registry.unregister("bad")
+
+
+def test_requirements_are_checked_from_metadata_with_versions():
+    assert missing_requirements(["numpy>=1.0"]) == []
+    assert missing_requirements(["numpy>=999"])[0].startswith("numpy>=999 (found ")
+    assert missing_requirements(['numpy>=999; python_version < "3"']) == []
+
+
+def test_capabilities_decline_before_decoding_and_the_error_names_the_reason(fresh_registry):
+    def register(registry):
+        registry.add_decoder("JPEGLSLossless", "x:y", supports=Capabilities(bits_allocated=frozenset({8})))
+
+    dp.register(_plugin_module("eight_bit_only", register))
+    try:
+        with pytest.raises(NoPluginError, match="eight_bit_only - Bits Allocated 16 is not supported"):
+            dp.get_decoder("JPEGLSLossless").as_array([b"\xff\xd8"], decoding_plugin="eight_bit_only", rows=1, columns=1,
+                samples_per_pixel=1, bits_allocated=16, bits_stored=16, pixel_representation=0,
+                photometric_interpretation="MONOCHROME2", transfer_syntax_uid="JPEGLSLossless")
+    finally:
+        fresh_registry.unregister("eight_bit_only")
+
+
+def test_video_transfer_syntaxes_are_known_but_unsupported():
+    with pytest.raises(UnsupportedTransferSyntaxError, match="no codec"):
+        dp.get_decoder("MPEG4HP41").as_array([b"\x00"], rows=1, columns=1, samples_per_pixel=1,
+            bits_allocated=8, bits_stored=8, pixel_representation=0,
+            photometric_interpretation="MONOCHROME2", transfer_syntax_uid="MPEG4HP41")
+
+
+def test_plugins_lists_native_with_version_and_codecs():
+    native = {p.name: p for p in dp.plugins()}["native"]
+    assert native.version == "0.1.0"
+    assert native.distribution == "dicom-pixels-native"
+    ops = {(c.operation, c.transfer_syntax_uid) for c in native.codecs}
+    assert ("decode", "1.2.840.10008.1.2.5") in ops
+    assert ("decode", "1.2.840.10008.1.2.2") in ops
+
+
+def test_unknown_plugin_name_lists_the_plugins_that_can():
+    with pytest.raises(NoPluginError, match="No plugin named 'nope'.*native"):
+        dp.pixel_array(dp.examples.get_path("ct"), decoding_plugin="nope")
