@@ -1,0 +1,903 @@
+"""Encapsulated Pixel Data: offset tables, fragments, frame boundaries and encapsulation.
+
+The value of an undefined-length *Pixel Data* element in an encapsulated
+transfer syntax is a sequence of items (PS3.5 A.4): first the Basic Offset
+Table item (possibly empty), then one or more fragment items, then the
+Sequence Delimitation Item. This module splits such a value into fragments and
+frames, and builds one from encoded frames. Its functions have the names,
+arguments and results of pydicom 3's :mod:`pydicom.encaps`, but bad input
+raises :class:`~dicom_pixels.errors.InvalidDicomError` (or its subclass
+:class:`~dicom_pixels.errors.TruncatedDataError`) with the item index and byte
+offset in the message.
+
+Frame boundaries are worked out in one place, :func:`frame_fragment_ranges`,
+which walks only the 8-byte item headers through a random-access
+``read_at(offset, length)`` callable; every other reading function is built on
+it, so the lazy file reader and the in-memory functions always agree.
+
+>>> from dicom_pixels.encaps import encapsulate, generate_frames
+>>> data = encapsulate([b"\\xff\\xd8one\\xff\\xd9", b"\\xff\\xd8two\\xff\\xd9"])
+>>> list(generate_frames(data))
+[b'\\xff\\xd8one\\xff\\xd9\\x00', b'\\xff\\xd8two\\xff\\xd9\\x00']
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import struct
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
+
+from .errors import InvalidDicomError, TruncatedDataError
+
+__all__ = [
+    "ExtendedOffsets",
+    "ReadAt",
+    "ReadableBuffer",
+    "encapsulate",
+    "encapsulate_extended",
+    "fragment_frame",
+    "frame_fragment_ranges",
+    "generate_fragmented_frames",
+    "generate_fragments",
+    "generate_frames",
+    "get_frame",
+    "itemize_fragment",
+    "itemize_frame",
+    "parse_basic_offsets",
+    "parse_fragments",
+]
+
+
+class ReadableBuffer(Protocol):
+    """A seekable binary file-like object, such as an open file or :class:`io.BytesIO`."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
+#: ``read_at(offset, length)`` returns up to `length` bytes starting at the
+#: absolute byte `offset`; fewer only at the end of the data.
+ReadAt = Callable[[int, int], bytes]
+
+#: The (offsets, lengths) of (7FE0,0001) *Extended Offset Table* and (7FE0,0002)
+#: *Extended Offset Table Lengths*, decoded as lists of int or as the raw
+#: encoded values (8 bytes per entry).
+ExtendedOffsets = (
+    tuple[Sequence[int], Sequence[int]]
+    | tuple[bytes | bytearray | memoryview, bytes | bytearray | memoryview]
+)
+
+_EncapsulatedInput = bytes | bytearray | memoryview | ReadableBuffer
+
+# PS3.5 7.5: items and the sequence delimiter, written as group << 16 | element
+_ITEM_TAG = 0xFFFEE000
+_SEQUENCE_DELIMITER_TAG = 0xFFFEE0DD
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+_ITEM_HEADER_LENGTH = 8
+# PS3.5 A.4: Basic Offset Table entries are 32-bit unsigned offsets
+_MAX_BASIC_OFFSET = 2**32 - 1
+# JPEG EOI / JPEG 2000 EOC marker; like pydicom, a fragment ends a frame when
+# the marker occurs anywhere in its last 10 bytes (room for trailing padding)
+_EOI_MARKER = b"\xff\xd9"
+_EOI_SEARCH_WINDOW = 10
+
+_CORRUPT_ADVICE = (
+    "the encapsulated Pixel Data is corrupt; check that the file was copied completely "
+    "or re-export it from its source"
+)
+
+
+# Opening an input ---------------------------------------------------------------------
+
+
+def _check_endianness(endianness: str) -> None:
+    if endianness not in ("<", ">"):
+        raise InvalidDicomError(
+            f"Invalid endianness {endianness!r}: use '<' for little endian or '>' for big endian"
+        )
+
+
+def _tag_str(tag: int) -> str:
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+class _Input:
+    """Random access to `buffer`: a bytes-like object or a seekable file-like.
+
+    ``start`` is where the encapsulated value begins (the current position of a
+    file-like, 0 for bytes) and ``end`` where the data ends; all offsets are
+    absolute within the buffer or file.
+    """
+
+    def __init__(self, buffer: _EncapsulatedInput) -> None:
+        self.file: ReadableBuffer | None
+        if isinstance(buffer, bytes | bytearray | memoryview):
+            view = memoryview(buffer)
+            if view.ndim != 1 or view.itemsize != 1:
+                view = view.cast("B")
+            self._view: memoryview | None = view
+            self.file = None
+            self.start = 0
+            self.end = len(view)
+        elif all(hasattr(buffer, name) for name in ("read", "seek", "tell")):
+            self._view = None
+            self.file = buffer
+            self.start = buffer.tell()
+            self.end = buffer.seek(0, os.SEEK_END)
+            buffer.seek(self.start)
+        else:
+            raise TypeError(
+                "The encapsulated Pixel Data must be bytes, bytearray, memoryview or a "
+                f"seekable binary file-like object, not {type(buffer).__name__}"
+            )
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if self._view is not None:
+            return bytes(self._view[offset : offset + length])
+        assert self.file is not None
+        self.file.seek(offset)
+        return self.file.read(length)
+
+    def restore(self) -> None:
+        """Put a file-like back where it was when this input was opened."""
+        if self.file is not None:
+            self.file.seek(self.start)
+
+
+# Walking the items (headers only) ------------------------------------------------------
+
+
+def _read_item_header(
+    read_at: ReadAt, pos: int, end: int | None, endianness: str, *, required: bool, what: str
+) -> tuple[int, int] | None:
+    """Return the (tag, length) of the item header at `pos`.
+
+    Returns ``None`` at the end of the data (fewer than 4 bytes left, as pydicom
+    treats it) unless `required`; a tag without its 4-byte length is truncated.
+    """
+    size = _ITEM_HEADER_LENGTH if end is None else max(0, min(_ITEM_HEADER_LENGTH, end - pos))
+    raw = read_at(pos, size) if size else b""
+    if len(raw) == _ITEM_HEADER_LENGTH:
+        group, element, length = struct.unpack(f"{endianness}HHI", raw)
+        return group << 16 | element, length
+    if len(raw) < 4 and not required:
+        return None
+    raise TruncatedDataError(
+        f"The data ends inside the header of {what} at byte offset {pos} ({len(raw)} of 8 "
+        f"bytes present); {_CORRUPT_ADVICE}"
+    )
+
+
+def _check_item_tag(tag: int, pos: int, what: str) -> None:
+    # PS3.5 A.4: the Basic Offset Table and every fragment are items (FFFE,E000)
+    if tag != _ITEM_TAG:
+        raise InvalidDicomError(
+            f"Found tag {_tag_str(tag)} at byte offset {pos} where {what} should start with "
+            f"the item tag (FFFE,E000); {_CORRUPT_ADVICE}"
+        )
+
+
+def _check_item_length(length: int, pos: int, end: int | None, what: str) -> None:
+    if length == _UNDEFINED_LENGTH:
+        # PS3.5 A.4: fragment items have an explicit length
+        raise InvalidDicomError(
+            f"{what[0].upper() + what[1:]} at byte offset {pos} has an undefined length (FFFFFFFF), "
+            f"which is not allowed for encapsulated fragments; {_CORRUPT_ADVICE}"
+        )
+    if end is not None and length > end - pos - _ITEM_HEADER_LENGTH:
+        remaining = max(0, end - pos - _ITEM_HEADER_LENGTH)
+        raise TruncatedDataError(
+            f"{what[0].upper() + what[1:]} at byte offset {pos} declares a length of {length} bytes but "
+            f"only {remaining} bytes remain; the data is truncated or the length is wrong, "
+            "check that the file was copied completely"
+        )
+
+
+def _iter_fragment_items(
+    read_at: ReadAt, pos: int, end: int | None, endianness: str
+) -> Iterator[tuple[int, int]]:
+    """Yield (offset of the data, length) for each fragment item from `pos`.
+
+    Stops at the Sequence Delimitation Item or at the end of the data; reads
+    only the 8-byte item headers. Each step advances at least 8 bytes, so the
+    walk always ends.
+    """
+    index = 0
+    while True:
+        what = f"fragment item {index}"
+        header = _read_item_header(read_at, pos, end, endianness, required=False, what=what)
+        if header is None:
+            return
+        tag, length = header
+        if tag == _SEQUENCE_DELIMITER_TAG:
+            return
+        _check_item_tag(tag, pos, what)
+        _check_item_length(length, pos, end, what)
+        yield pos + _ITEM_HEADER_LENGTH, length
+        pos += _ITEM_HEADER_LENGTH + length
+        index += 1
+
+
+def _read_basic_offset_table(
+    read_at: ReadAt, start: int, end: int | None, endianness: str
+) -> tuple[list[int], int]:
+    """Return the Basic Offset Table's offsets and the offset of the first fragment item."""
+    what = "the Basic Offset Table item"
+    header = _read_item_header(read_at, start, end, endianness, required=True, what=what)
+    assert header is not None
+    tag, length = header
+    _check_item_tag(tag, start, what)
+    # PS3.5 A.4: the table is a list of 32-bit offsets
+    if length % 4:
+        raise InvalidDicomError(
+            f"The Basic Offset Table item at byte offset {start} has length {length}, which is "
+            f"not a multiple of 4; {_CORRUPT_ADVICE}"
+        )
+    _check_item_length(length, start, end, what)
+    raw = read_at(start + _ITEM_HEADER_LENGTH, length) if length else b""
+    if len(raw) != length:
+        raise TruncatedDataError(
+            f"The Basic Offset Table item at byte offset {start} declares {length} bytes but "
+            f"only {len(raw)} could be read; check that the file was copied completely"
+        )
+    offsets = list(struct.unpack(f"{endianness}{length // 4}I", raw))
+    return offsets, start + _ITEM_HEADER_LENGTH + length
+
+
+def _decode_uint64s(
+    value: Sequence[int] | bytes | bytearray | memoryview | None, name: str, endianness: str
+) -> list[int]:
+    if isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+        if len(raw) % 8:
+            raise InvalidDicomError(
+                f"The {name} value is {len(raw)} bytes long, which is not a multiple of 8 "
+                "(one 64-bit value per frame, PS3.3 C.7.6.3.1.8); pass the raw element value "
+                "or a list of int"
+            )
+        return list(struct.unpack(f"{endianness}{len(raw) // 8}Q", raw))
+    if value is None:
+        raise InvalidDicomError(
+            f"The {name} value is missing: pass both the offsets and the lengths"
+        )
+    try:
+        values = [int(v) for v in value]
+    except (TypeError, ValueError) as exc:
+        raise InvalidDicomError(
+            f"The {name} value must be bytes or a sequence of int, not {type(value).__name__}"
+        ) from exc
+    if any(v < 0 for v in values):
+        raise InvalidDicomError(f"The {name} value holds a negative number: {values}")
+    return values
+
+
+def _decode_extended_offsets(
+    extended_offsets: ExtendedOffsets | None, endianness: str
+) -> list[tuple[int, int]] | None:
+    """Return the Extended Offset Table as (offset, length) pairs, ``None`` if absent or empty."""
+    if extended_offsets is None:
+        return None
+    try:
+        raw_offsets, raw_lengths = extended_offsets
+    except (TypeError, ValueError) as exc:
+        raise InvalidDicomError(
+            "'extended_offsets' must be a pair (Extended Offset Table, Extended Offset Table "
+            "Lengths)"
+        ) from exc
+    offsets = _decode_uint64s(raw_offsets, "Extended Offset Table", endianness)
+    lengths = _decode_uint64s(raw_lengths, "Extended Offset Table Lengths", endianness)
+    if not offsets and not lengths:
+        return None
+    if len(offsets) != len(lengths):
+        raise InvalidDicomError(
+            f"The Extended Offset Table has {len(offsets)} entries but the Extended Offset Table "
+            f"Lengths has {len(lengths)}; they must have one entry per frame "
+            "(PS3.3 C.7.6.3.1.8)"
+        )
+    return list(zip(offsets, lengths))
+
+
+# The frame-boundary algorithm -----------------------------------------------------------
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def _iter_frame_ranges(
+    read_at: ReadAt,
+    start: int,
+    end: int | None,
+    *,
+    number_of_frames: int | None,
+    extended_offsets: ExtendedOffsets | None,
+    endianness: str,
+    warn: Callable[[str], None] = _warn,
+) -> Iterator[list[tuple[int, int]]]:
+    """Yield, per frame, the absolute (offset, length) of its fragments' data.
+
+    The one implementation of the frame-boundary rules; see
+    :func:`frame_fragment_ranges` for them.
+    """
+    basic_offsets, first_fragment = _read_basic_offset_table(read_at, start, end, endianness)
+
+    # 1. Extended Offset Table (PS3.3 C.7.6.3.1.8): byte offsets of each frame's
+    #    item tag, measured from the first item after the (empty) Basic Offset
+    #    Table; one fragment per frame, whose length is given.
+    table = _decode_extended_offsets(extended_offsets, endianness)
+    if table is not None:
+        next_free = 0
+        for index, (offset, length) in enumerate(table):
+            if offset < next_free:
+                raise InvalidDicomError(
+                    f"Extended Offset Table entry {index} (offset {offset}) does not come after "
+                    f"the end of frame {index - 1} (offset {next_free}); the offsets must "
+                    f"increase (PS3.3 C.7.6.3.1.8) and {_CORRUPT_ADVICE}"
+                )
+            pos = first_fragment + offset
+            what = f"the fragment of frame {index} (Extended Offset Table entry {index})"
+            header = _read_item_header(read_at, pos, end, endianness, required=True, what=what)
+            assert header is not None
+            tag, item_length = header
+            _check_item_tag(tag, pos, what)
+            _check_item_length(item_length, pos, end, what)
+            if length > item_length:
+                raise InvalidDicomError(
+                    f"Extended Offset Table Lengths entry {index} ({length} bytes) is larger "
+                    f"than the fragment item at byte offset {pos} ({item_length} bytes); "
+                    f"{_CORRUPT_ADVICE}"
+                )
+            next_free = offset + _ITEM_HEADER_LENGTH + item_length
+            yield [(pos + _ITEM_HEADER_LENGTH, length)]
+        return
+
+    fragments = list(_iter_fragment_items(read_at, first_fragment, end, endianness))
+
+    # 2. Basic Offset Table (PS3.5 A.4): byte offsets of the item tag of each
+    #    frame's first fragment, measured from the first fragment's item tag;
+    #    a frame's fragments run up to the next frame's first fragment.
+    if basic_offsets:
+        item_index = {
+            data - _ITEM_HEADER_LENGTH - first_fragment: i for i, (data, _) in enumerate(fragments)
+        }
+        bounds = []
+        for index, offset in enumerate(basic_offsets):
+            if index and offset <= basic_offsets[index - 1]:
+                raise InvalidDicomError(
+                    f"Basic Offset Table entry {index} ({offset}) is not greater than entry "
+                    f"{index - 1} ({basic_offsets[index - 1]}); the offsets must increase "
+                    f"(PS3.5 A.4) and {_CORRUPT_ADVICE}"
+                )
+            if offset not in item_index or (index == 0 and offset != 0):
+                # PS3.5 A.4: the first offset is 0 and each points at an item tag
+                raise InvalidDicomError(
+                    f"Basic Offset Table entry {index} ({offset}, byte offset "
+                    f"{first_fragment + offset}) does not point to the start of one of the "
+                    f"{len(fragments)} fragment items{' (the first entry must be 0)' if index == 0 else ''}; "
+                    f"{_CORRUPT_ADVICE}"
+                )
+            bounds.append(item_index[offset])
+        bounds.append(len(fragments))
+        for first, stop in itertools.pairwise(bounds):
+            yield fragments[first:stop]
+        return
+
+    # 3. No offset table: the number of fragments and frames decide.
+    nr_fragments = len(fragments)
+    if nr_fragments == 0:
+        raise InvalidDicomError(
+            f"The encapsulated Pixel Data holds no fragment items after the Basic Offset Table "
+            f"(byte offset {first_fragment}), so there is no frame to read; {_CORRUPT_ADVICE}"
+        )
+    if nr_fragments == 1:
+        # A single fragment can only be a single frame
+        yield fragments
+        return
+    if not number_of_frames:
+        raise InvalidDicomError(
+            f"Unable to find the frame boundaries in the encapsulated Pixel Data: it has "
+            f"{nr_fragments} fragments and no Basic or Extended Offset Table, and the number of "
+            "frames was not given; pass number_of_frames (the Number of Frames (0028,0008) value)"
+        )
+    if nr_fragments == number_of_frames:
+        # PS3.5 A.4: a fragment never holds data of more than one frame
+        for fragment in fragments:
+            yield [fragment]
+        return
+    if number_of_frames == 1:
+        yield fragments
+        return
+    if nr_fragments < number_of_frames:
+        raise InvalidDicomError(
+            f"The encapsulated Pixel Data has {nr_fragments} fragments but {number_of_frames} "
+            "frames were expected, and a frame needs at least one fragment (PS3.5 A.4); the data "
+            "may be truncated or the Number of Frames may be wrong"
+        )
+
+    # More fragments than frames and no offset table: a frame ends with the
+    # fragment that holds its JPEG EOI / JPEG 2000 EOC marker. More frames than
+    # expected may be found, as pydicom does.
+    frame: list[tuple[int, int]] = []
+    nr_found = 0
+    for data, length in fragments:
+        frame.append((data, length))
+        window = min(_EOI_SEARCH_WINDOW, length)
+        if window >= len(_EOI_MARKER) and _EOI_MARKER in read_at(data + length - window, window):
+            yield frame
+            nr_found += 1
+            frame = []
+    if frame:
+        if nr_found >= number_of_frames:
+            warn(
+                "The end of the encapsulated pixel data has been reached but no JPEG EOI/EOC "
+                f"marker was found, the final frame (frame {nr_found}) may be invalid"
+            )
+        else:
+            warn(
+                "The end of the encapsulated pixel data has been reached but fewer frames than "
+                f"expected have been found ({nr_found + 1} of {number_of_frames}, the last "
+                "without a JPEG EOI/EOC marker). Please confirm that the generated frame data "
+                "is correct"
+            )
+        yield frame
+    elif nr_found < number_of_frames:
+        warn(
+            "The end of the encapsulated pixel data has been reached but fewer frames than "
+            f"expected have been found ({nr_found} of {number_of_frames})"
+        )
+
+
+def frame_fragment_ranges(
+    read_at: ReadAt,
+    start: int,
+    end: int | None,
+    *,
+    number_of_frames: int | None,
+    extended_offsets: ExtendedOffsets | None = None,
+    endianness: str = "<",
+) -> list[list[tuple[int, int]]]:
+    """Return where each frame's data lies, reading item headers only.
+
+    This is the frame index the lazy file reader builds once per file: frame
+    *i* is the concatenation of ``read_at(offset, length)`` over
+    ``ranges[i]``. Only the 8-byte item headers, the Basic Offset Table and,
+    when the end-of-image heuristic is needed, the last 10 bytes of each
+    fragment are read, never whole fragments.
+
+    Frame boundaries, in order of preference (the same rules, and results, as
+    :func:`pydicom.encaps.generate_fragmented_frames`):
+
+    1. the Extended Offset Table, when `extended_offsets` is given and not
+       empty: one fragment per frame, with the table's length (PS3.3
+       C.7.6.3.1.8); `number_of_frames` is not used;
+    2. the Basic Offset Table, when not empty: a frame runs from the fragment
+       its offset points at up to the next frame's first fragment (PS3.5 A.4);
+       `number_of_frames` is not used;
+    3. otherwise, one fragment is one frame; as many fragments as
+       `number_of_frames` is one fragment per frame; `number_of_frames` of 1
+       puts every fragment in the frame; more fragments than frames ends a
+       frame at each fragment with a JPEG EOI / JPEG 2000 EOC marker
+       (``FF D9``) in its last 10 bytes. That heuristic may find more frames
+       than `number_of_frames` (all are returned); trailing fragments without
+       a marker become a last frame, with a :class:`UserWarning`, and so does
+       finding fewer frames than expected.
+
+    :param read_at: ``read_at(offset, length)`` returns up to `length` bytes
+        at the absolute `offset` (for example ``os.pread`` on a file
+        descriptor); fewer bytes only at the end of the data.
+    :param start: absolute offset of the Pixel Data value, i.e. of the Basic
+        Offset Table item's tag.
+    :param end: absolute offset just past the end of the data, when known; item
+        lengths are checked against it. The walk also stops at the Sequence
+        Delimitation Item (FFFE,E0DD).
+    :param number_of_frames: the Number of Frames (0028,0008) value, or
+        ``None``; needed when there is no offset table and more than one
+        fragment.
+    :param extended_offsets: (Extended Offset Table, Extended Offset Table
+        Lengths) as lists of int or their raw 8-byte-per-entry values; offsets
+        are measured from the first item after the Basic Offset Table.
+    :param endianness: ``"<"`` (little endian, every current transfer syntax)
+        or ``">"``.
+    :returns: one list per frame of absolute (offset, length) byte ranges of
+        its fragments' data, in order.
+    :raises InvalidDicomError: bad item tag, undefined item length, offsets
+        that do not increase or do not point at fragment items, fewer
+        fragments than frames, or unknown boundaries.
+    :raises TruncatedDataError: an item or table that runs past `end`.
+
+    >>> from dicom_pixels.encaps import encapsulate
+    >>> data = encapsulate([b"abcd", b"efgh"])
+    >>> frame_fragment_ranges(lambda o, n: data[o:o + n], 0, len(data), number_of_frames=2)
+    [[(24, 4)], [(36, 4)]]
+    """
+    _check_endianness(endianness)
+    return list(
+        _iter_frame_ranges(
+            read_at,
+            start,
+            end,
+            number_of_frames=number_of_frames,
+            extended_offsets=extended_offsets,
+            endianness=endianness,
+        )
+    )
+
+
+# Reading: the pydicom.encaps API -------------------------------------------------------
+
+
+def _read_ranges(source: _Input, ranges: list[tuple[int, int]]) -> list[bytes]:
+    chunks = [source.read_at(offset, length) for offset, length in ranges]
+    for (offset, length), chunk in zip(ranges, chunks):
+        if len(chunk) != length:
+            raise TruncatedDataError(
+                f"Only {len(chunk)} of the {length} bytes of the fragment at byte offset "
+                f"{offset} could be read; check that the file was copied completely"
+            )
+    return chunks
+
+
+def parse_basic_offsets(buffer: _EncapsulatedInput, *, endianness: str = "<") -> list[int]:
+    """Return the frame offsets of the Basic Offset Table at the start of `buffer`.
+
+    The offsets are those of each frame's first fragment item tag, measured
+    from the end of the Basic Offset Table item (PS3.5 A.4); an empty table
+    gives ``[]``. A file-like `buffer` is left positioned just after the table.
+
+    :param buffer: the encapsulated Pixel Data value, bytes-like or a seekable
+        binary file-like positioned at the Basic Offset Table item.
+    :param endianness: ``"<"`` (default) or ``">"``.
+    :raises InvalidDicomError: not an item tag, or a length not a multiple of 4.
+    :raises TruncatedDataError: the table runs past the end of the data.
+
+    >>> parse_basic_offsets(b"\\xfe\\xff\\x00\\xe0\\x08\\x00\\x00\\x00" + bytes(4) + b"\\x10\\x00\\x00\\x00")
+    [0, 16]
+    """
+    _check_endianness(endianness)
+    source = _Input(buffer)
+    offsets, after_table = _read_basic_offset_table(
+        source.read_at, source.start, source.end, endianness
+    )
+    if source.file is not None:
+        source.file.seek(after_table)
+    return offsets
+
+
+def parse_fragments(buffer: _EncapsulatedInput, *, endianness: str = "<") -> tuple[int, list[int]]:
+    """Return the number of fragment items in `buffer` and the offset of each item tag.
+
+    `buffer` starts at a fragment's item tag (usually just after the Basic
+    Offset Table); parsing stops at the Sequence Delimitation Item or the end
+    of the data. Offsets are absolute positions in `buffer` (in the file for a
+    file-like, whose position is restored afterwards).
+
+    :param buffer: bytes-like or a seekable binary file-like.
+    :param endianness: ``"<"`` (default) or ``">"``.
+    :raises InvalidDicomError: a tag other than an item or the delimiter.
+    :raises TruncatedDataError: an item that runs past the end of the data.
+
+    >>> parse_fragments(b"\\xfe\\xff\\x00\\xe0\\x02\\x00\\x00\\x00ab\\xfe\\xff\\x00\\xe0\\x00\\x00\\x00\\x00")
+    (2, [0, 10])
+    """
+    _check_endianness(endianness)
+    source = _Input(buffer)
+    try:
+        items = _iter_fragment_items(source.read_at, source.start, source.end, endianness)
+        offsets = [data - _ITEM_HEADER_LENGTH for data, _ in items]
+    finally:
+        source.restore()
+    return len(offsets), offsets
+
+
+def generate_fragments(buffer: _EncapsulatedInput, *, endianness: str = "<") -> Iterator[bytes]:
+    """Yield the data of each fragment item in `buffer`.
+
+    `buffer` starts at a fragment's item tag (usually just after the Basic
+    Offset Table); iteration stops at the Sequence Delimitation Item or the end
+    of the data. A file-like is left just after the last fragment yielded.
+
+    :param buffer: bytes-like or a seekable binary file-like.
+    :param endianness: ``"<"`` (default) or ``">"``.
+    :raises InvalidDicomError: a tag other than an item or the delimiter.
+    :raises TruncatedDataError: an item that runs past the end of the data.
+
+    >>> list(generate_fragments(b"\\xfe\\xff\\x00\\xe0\\x02\\x00\\x00\\x00ab"))
+    [b'ab']
+    """
+    _check_endianness(endianness)
+    source = _Input(buffer)
+    for offset, length in _iter_fragment_items(
+        source.read_at, source.start, source.end, endianness
+    ):
+        yield _read_ranges(source, [(offset, length)])[0]
+
+
+def generate_fragmented_frames(
+    buffer: _EncapsulatedInput,
+    *,
+    number_of_frames: int | None = None,
+    extended_offsets: ExtendedOffsets | None = None,
+    endianness: str = "<",
+) -> Iterator[tuple[bytes, ...]]:
+    """Yield each frame of the encapsulated `buffer` as a tuple of its fragments.
+
+    Frame boundaries follow the rules of :func:`frame_fragment_ranges`: the
+    Extended Offset Table, else the Basic Offset Table, else the number of
+    fragments and `number_of_frames`, else the JPEG end-of-image heuristic
+    (which may yield more frames than `number_of_frames`). A file-like is
+    left just after the last fragment read.
+
+    :param buffer: the encapsulated Pixel Data value, bytes-like or a seekable
+        binary file-like positioned at the Basic Offset Table item.
+    :param number_of_frames: the Number of Frames (0028,0008) value; needed
+        when there is no offset table and more than one fragment.
+    :param extended_offsets: (Extended Offset Table, Extended Offset Table
+        Lengths), as lists of int or raw encoded bytes.
+    :param endianness: ``"<"`` (default) or ``">"``.
+    :raises InvalidDicomError: or :class:`TruncatedDataError` on bad data.
+
+    >>> data = encapsulate([b"abcdef"], fragments_per_frame=3)
+    >>> list(generate_fragmented_frames(data))
+    [(b'ab', b'cd', b'ef')]
+    """
+    _check_endianness(endianness)
+    source = _Input(buffer)
+    for ranges in _iter_frame_ranges(
+        source.read_at,
+        source.start,
+        source.end,
+        number_of_frames=number_of_frames,
+        extended_offsets=extended_offsets,
+        endianness=endianness,
+    ):
+        yield tuple(_read_ranges(source, ranges))
+
+
+def generate_frames(
+    buffer: _EncapsulatedInput,
+    *,
+    number_of_frames: int | None = None,
+    extended_offsets: ExtendedOffsets | None = None,
+    endianness: str = "<",
+) -> Iterator[bytes]:
+    """Yield each complete frame of the encapsulated `buffer`.
+
+    The same as :func:`generate_fragmented_frames` with each frame's fragments
+    joined.
+
+    :param buffer: the encapsulated Pixel Data value, bytes-like or a seekable
+        binary file-like positioned at the Basic Offset Table item.
+    :param number_of_frames: the Number of Frames (0028,0008) value; needed
+        when there is no offset table and more than one fragment.
+    :param extended_offsets: (Extended Offset Table, Extended Offset Table
+        Lengths), as lists of int or raw encoded bytes.
+    :param endianness: ``"<"`` (default) or ``">"``.
+    :raises InvalidDicomError: or :class:`TruncatedDataError` on bad data.
+
+    >>> data = encapsulate([b"ab", b"cd"], fragments_per_frame=1, has_bot=False)
+    >>> list(generate_frames(data, number_of_frames=2))
+    [b'ab', b'cd']
+    """
+    for fragments in generate_fragmented_frames(
+        buffer,
+        number_of_frames=number_of_frames,
+        extended_offsets=extended_offsets,
+        endianness=endianness,
+    ):
+        yield b"".join(fragments)
+
+
+def get_frame(
+    buffer: _EncapsulatedInput,
+    index: int,
+    *,
+    extended_offsets: ExtendedOffsets | None = None,
+    number_of_frames: int | None = None,
+    endianness: str = "<",
+) -> bytes:
+    """Return frame `index` (from 0) of the encapsulated `buffer`.
+
+    Uses the same frame boundaries as :func:`generate_frames` but reads only
+    the requested frame's data (and item headers). A file-like's position is
+    restored afterwards.
+
+    :param buffer: the encapsulated Pixel Data value, bytes-like or a seekable
+        binary file-like positioned at the Basic Offset Table item.
+    :param index: the frame number, from 0.
+    :param extended_offsets: (Extended Offset Table, Extended Offset Table
+        Lengths), as lists of int or raw encoded bytes.
+    :param number_of_frames: the Number of Frames (0028,0008) value; needed
+        when there is no offset table and more than one fragment.
+    :param endianness: ``"<"`` (default) or ``">"``.
+    :raises InvalidDicomError: `index` out of range, or bad data (a
+        :class:`TruncatedDataError` when the data is cut short).
+
+    >>> get_frame(encapsulate([b"ab", b"cd"]), 1)
+    b'cd'
+    """
+    _check_endianness(endianness)
+    if index < 0:
+        raise InvalidDicomError(f"Invalid frame index {index}: frame indices start at 0")
+    source = _Input(buffer)
+    pending_warnings: list[str] = []
+    nr_seen = 0
+    try:
+        for current, ranges in enumerate(
+            _iter_frame_ranges(
+                source.read_at,
+                source.start,
+                source.end,
+                number_of_frames=number_of_frames,
+                extended_offsets=extended_offsets,
+                endianness=endianness,
+                # warnings about frames after `index` do not concern this call
+                warn=pending_warnings.append,
+            )
+        ):
+            nr_seen = current + 1
+            if current == index:
+                for message in pending_warnings:
+                    warnings.warn(message, UserWarning, stacklevel=2)
+                return b"".join(_read_ranges(source, ranges))
+    finally:
+        source.restore()
+    raise InvalidDicomError(
+        f"Frame index {index} is out of range: the encapsulated Pixel Data holds "
+        f"{nr_seen} frame{'' if nr_seen == 1 else 's'} (indices 0 to {nr_seen - 1}); "
+        "check the index against the Number of Frames"
+    )
+
+
+# Writing ------------------------------------------------------------------------------
+
+
+def fragment_frame(frame: bytes | bytearray | memoryview, nr_fragments: int = 1) -> Iterator[bytes]:
+    """Yield `frame` split into `nr_fragments` fragments of even length.
+
+    PS3.5 A.4: every fragment item holds an even number of bytes, at least
+    two; an odd-length frame gets one trailing ``00`` in its last fragment.
+    The split is pydicom's (equal fragments, rounded up to even, and the
+    remainder last) except where that would give an empty or odd-length
+    fragment; then the 2-byte words are spread as evenly as possible.
+
+    :param frame: one encoded frame.
+    :param nr_fragments: the number of fragments, from 1 to half the frame
+        length rounded up.
+    :raises InvalidDicomError: too many fragments for the frame's length.
+
+    >>> list(fragment_frame(b"abcde", 2))
+    [b'ab', b'cde\\x00']
+    """
+    data = bytes(frame)
+    nr_words = (len(data) + 1) // 2
+    if nr_fragments < 1 or nr_fragments > nr_words:
+        raise InvalidDicomError(
+            f"Cannot split a {len(data)}-byte frame into {nr_fragments} fragments: each "
+            f"fragment must hold at least 2 bytes (PS3.5 A.4), so use 1 to {nr_words} fragments"
+        )
+    if len(data) % 2:
+        # PS3.5 A.4 / 7.1.1: OB values are padded with one trailing NULL byte
+        data += b"\x00"
+    size = len(frame) // nr_fragments
+    size += size % 2
+    if 0 < size * (nr_fragments - 1) < len(frame) or nr_fragments == 1:
+        sizes = [size] * (nr_fragments - 1) + [len(data) - size * (nr_fragments - 1)]
+    else:
+        words, extra = divmod(nr_words, nr_fragments)
+        sizes = [2 * (words + (i < extra)) for i in range(nr_fragments)]
+    offset = 0
+    for fragment_size in sizes:
+        yield data[offset : offset + fragment_size]
+        offset += fragment_size
+
+
+def itemize_fragment(fragment: bytes | bytearray | memoryview) -> bytes:
+    """Return `fragment` as a little endian item: tag (FFFE,E000), 4-byte length, data.
+
+    The data is not padded; use :func:`fragment_frame` for even lengths.
+
+    >>> itemize_fragment(b"ab")
+    b'\\xfe\\xff\\x00\\xe0\\x02\\x00\\x00\\x00ab'
+    """
+    if len(fragment) > _MAX_BASIC_OFFSET - 1:
+        raise InvalidDicomError(
+            f"A fragment of {len(fragment)} bytes does not fit an item's 32-bit length "
+            "(PS3.5 7.5); split the frame into more fragments"
+        )
+    return b"\xfe\xff\x00\xe0" + struct.pack("<I", len(fragment)) + bytes(fragment)
+
+
+def itemize_frame(frame: bytes | bytearray | memoryview, nr_fragments: int = 1) -> Iterator[bytes]:
+    """Yield the items of `frame` split into `nr_fragments` fragments (see :func:`fragment_frame`).
+
+    >>> list(itemize_frame(b"abc"))
+    [b'\\xfe\\xff\\x00\\xe0\\x04\\x00\\x00\\x00abc\\x00']
+    """
+    for fragment in fragment_frame(frame, nr_fragments):
+        yield itemize_fragment(fragment)
+
+
+def _itemized_length(frame_length: int, nr_fragments: int) -> int:
+    # Each fragment has an 8-byte header; the frame is padded to even length
+    return nr_fragments * _ITEM_HEADER_LENGTH + frame_length + frame_length % 2
+
+
+def encapsulate(
+    frames: Sequence[bytes | bytearray | memoryview],
+    fragments_per_frame: int = 1,
+    has_bot: bool = True,
+) -> bytes:
+    """Return the encapsulated Pixel Data value holding `frames` (PS3.5 A.4).
+
+    The value starts with a Basic Offset Table item (filled in when `has_bot`,
+    else empty), then each frame's fragment items; odd-length frames are
+    padded to even length with one ``00`` byte. No Sequence Delimitation Item
+    is appended (the writer adds it after the value). Basic Offset Table
+    entries are 32-bit: when the last frame would start beyond 2**32 - 1 bytes
+    use :func:`encapsulate_extended` instead.
+
+    :param frames: the encoded frames, one per item group.
+    :param fragments_per_frame: fragments per frame (default 1).
+    :param has_bot: fill in the Basic Offset Table (default ``True``).
+    :raises InvalidDicomError: the offsets do not fit the Basic Offset Table,
+        or a frame is too short for `fragments_per_frame`.
+
+    >>> encapsulate([b"ab"])
+    b'\\xfe\\xff\\x00\\xe0\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xfe\\xff\\x00\\xe0\\x02\\x00\\x00\\x00ab'
+    """
+    lengths = [_itemized_length(len(frame), fragments_per_frame) for frame in frames]
+    offsets = [0]
+    for length in lengths[:-1]:
+        offsets.append(offsets[-1] + length)
+    if has_bot and frames and offsets[-1] > _MAX_BASIC_OFFSET:
+        raise InvalidDicomError(
+            f"The last of the {len(frames)} frames would start {offsets[-1]} bytes into the "
+            f"encapsulated data, beyond the Basic Offset Table's 32-bit limit of "
+            f"{_MAX_BASIC_OFFSET} bytes (PS3.5 A.4); use encapsulate_extended() and store its "
+            "Extended Offset Table, or pass has_bot=False"
+        )
+
+    output = bytearray(b"\xfe\xff\x00\xe0")
+    if has_bot:
+        nr_frames = len(frames)
+        output += struct.pack(f"<I{nr_frames}I", 4 * nr_frames, *offsets[:nr_frames])
+    else:
+        output += struct.pack("<I", 0)
+    for frame in frames:
+        for item in itemize_frame(frame, fragments_per_frame):
+            output += item
+    return bytes(output)
+
+
+def encapsulate_extended(
+    frames: Sequence[bytes | bytearray | memoryview],
+) -> tuple[bytes, bytes, bytes]:
+    """Return (encapsulated value, Extended Offset Table, Extended Offset Table Lengths).
+
+    Each frame is one fragment after an empty Basic Offset Table; the tables
+    hold one little endian 64-bit entry per frame (PS3.3 C.7.6.3.1.8): the
+    offset of its item tag from the first fragment, and its (even, padded)
+    length. Use it when the data is too large for the Basic Offset Table.
+
+    >>> value, offsets, lengths = encapsulate_extended([b"abc", b"de"])
+    >>> offsets == (0).to_bytes(8, "little") + (12).to_bytes(8, "little")
+    True
+    >>> lengths == (4).to_bytes(8, "little") + (2).to_bytes(8, "little")
+    True
+    """
+    lengths = [len(frame) + len(frame) % 2 for frame in frames]
+    offsets = [0]
+    for length in lengths[:-1]:
+        offsets.append(offsets[-1] + _ITEM_HEADER_LENGTH + length)
+    offsets = offsets[: len(lengths)]
+    return (
+        encapsulate(frames, has_bot=False),
+        struct.pack(f"<{len(offsets)}Q", *offsets),
+        struct.pack(f"<{len(lengths)}Q", *lengths),
+    )
