@@ -50,7 +50,8 @@ def pixel_array(
     :param options: decoding options, e.g. ``as_rgb=False``, ``workers=2``, or Image Pixel
         overrides such as ``photometric_interpretation="RGB"``.
     :returns: shape ``(rows, cols)``, ``(rows, cols, samples)``, ``(frames, rows, cols)`` or
-        ``(frames, rows, cols, samples)``.
+        ``(frames, rows, cols, samples)``; the dtype follows pydicom's rules but always in
+        native byte order (pydicom returns a big-endian view for Explicit VR Big Endian).
 
     >>> import dicom_pixels as dp
     >>> meta = {}
@@ -85,8 +86,8 @@ def iter_pixels(
     Memory stays near one frame whatever the number of frames.
 
     >>> import dicom_pixels as dp
-    >>> [f.max() > 0 for f in dp.iter_pixels(dp.examples.get_path("rt_dose"), indices=[0, 7])]
-    [True, True]
+    >>> [f.shape for f in dp.iter_pixels(dp.examples.get_path("rt_dose"), indices=[0, 7])]
+    [(10, 10), (10, 10)]
     """
     source = open_source(src, **options)
     try:

@@ -63,7 +63,7 @@ class Decoder:
         return f"<Decoder for '{self.transfer_syntax.name}'>"
 
     @property
-    def UID(self) -> str:  # noqa: N802 - pydicom's name
+    def UID(self) -> str:
         """The transfer syntax UID."""
         return self.transfer_syntax.uid
 
@@ -198,7 +198,7 @@ class Decoder:
                 yield run.decode_buffer(i)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decoder(uid: str) -> Decoder:
     return Decoder(uid)
 

@@ -131,7 +131,7 @@ class ImageDescription:
         8
         """
         fields: dict[str, Any] = {}
-        for keyword, (tag, attr) in IMAGE_PIXEL_KEYWORDS.items():
+        for keyword, (_tag, attr) in IMAGE_PIXEL_KEYWORDS.items():
             for key in (attr, keyword):
                 if values.get(key) is not None:
                     fields[attr] = values[key]

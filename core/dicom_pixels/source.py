@@ -310,8 +310,10 @@ def open_source(src: Any, **options: Any) -> PixelSource:
     :raises InvalidDicomError: *src* is not DICOM or has no pixel data.
 
     >>> import dicom_pixels as dp
-    >>> open_source(dp.examples.get_path("ct"), rows=64).image.rows   # an override
-    64
+    >>> src = open_source(dp.examples.get_path("ct"), photometric_interpretation="MONOCHROME1")
+    >>> src.image.photometric_interpretation   # an override of the file's MONOCHROME2
+    'MONOCHROME1'
+    >>> src.close()
     """
     if isinstance(src, (ElementSource, FramesSource)) or (
         isinstance(src, PixelSource) and not _is_dataset(src)
