@@ -21,21 +21,21 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import encaps, errors, examples, processing, uid  # noqa: E402
-from .api import iter_pixels, pixel_array  # noqa: E402
-from .codec import DecodeFrame, EncodeFrame  # noqa: E402
-from .decoder import Decoder, get_decoder  # noqa: E402
-from .description import ImageDescription  # noqa: E402
-from .errors import DicomPixelsError  # noqa: E402
-from .hookspecs import hookimpl  # noqa: E402
-from .registry import (  # noqa: E402
+from . import encaps, errors, examples, processing, uid
+from .api import iter_pixels, pixel_array
+from .codec import DecodeFrame, EncodeFrame
+from .decoder import Decoder, get_decoder
+from .description import ImageDescription
+from .errors import DicomPixelsError
+from .hookspecs import hookimpl
+from .registry import (
     Capabilities,
     get_plugin_priority,
     plugins,
     register,
     set_plugin_priority,
 )
-from .source import FramesSource, PixelSource, open_source  # noqa: E402
+from .source import FramesSource, PixelSource, open_source
 
 __all__ = [
     "Capabilities",

@@ -26,7 +26,6 @@ from . import __version__, examples
 from .api import pixel_array
 from .errors import DicomPixelsError
 from .preview import to_8bit, write_png
-from .reader import read_dicom
 from .registry import manager
 from .source import open_source
 
