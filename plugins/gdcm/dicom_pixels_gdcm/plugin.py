@@ -1,8 +1,88 @@
-"""Codec declarations (filled in by the plugin implementation)."""
+"""Declares the gdcm plugin's decoders to dicom-pixels (metadata only; nothing is imported).
 
-from dicom_pixels import hookimpl
+>>> from dicom_pixels.registry import CodecRegistrar
+>>> registry = CodecRegistrar("gdcm", "dicom-pixels-gdcm")
+>>> dicom_pixels_register_codecs(registry)
+>>> len({c.transfer_syntax_uid for c in registry.codecs})
+9
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dicom_pixels import Capabilities, hookimpl
+
+if TYPE_CHECKING:
+    from dicom_pixels.registry import CodecRegistrar
+
+__all__ = ["dicom_pixels_register_codecs"]
+
+#: The version pydicom 3 requires; earlier 3.0 releases mis-decode some JPEG-LS.
+REQUIRES = ["python-gdcm>=3.0.10"]
+TARGET = "dicom_pixels_gdcm.gdcm_codec:decode_gdcm"
+
+_ONE_OR_THREE = frozenset({1, 3})
+
+#: ISO/IEC 10918-1 B.2.2: Baseline has 8-bit samples only.
+JPEG_BASELINE = Capabilities(
+    bits_allocated=frozenset({8}), max_bits_stored=8, samples_per_pixel=_ONE_OR_THREE
+)
+#: GDCM's 12-bit JPEG Extended output is wrong (pydicom refuses it too), so only
+#: 8-bit Extended is declared; the codec also refuses Bits Stored below 8.
+JPEG_EXTENDED = Capabilities(
+    bits_allocated=frozenset({8, 16}), max_bits_stored=8, samples_per_pixel=_ONE_OR_THREE
+)
+#: Lossless JPEG and JPEG-LS: 2 to 16-bit samples; the codec declines the JPEG-LS
+#: cases CharLS in GDCM gets wrong (6 or 7 bits; signed near-lossless below 8 bits).
+UP_TO_16_BITS = Capabilities(
+    bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_ONE_OR_THREE
+)
+#: GDCM's OpenJPEG returns 1-, 2- or 4-byte containers.
+J2K = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=_ONE_OR_THREE)
+#: GDCM's RLE codec handles up to 32-bit samples (colour only up to 8 bits: the
+#: codec declines wider colour samples, whose bytes GDCM mixes up).
+RLE = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=_ONE_OR_THREE)
+
+# Priorities (lower is tried first), from the per-frame timings in README.md:
+# GDCM's libjpeg-turbo is the fastest Baseline/Extended/Lossless JPEG decoder
+# here; for JPEG-LS and JPEG 2000 pylibjpeg's backends are faster, and for RLE
+# pylibjpeg-rle is, so GDCM comes after them but before the pure-NumPy RLE (60).
+PRIORITY_JPEG = 30
+PRIORITY_JPEG_LS = 40
+PRIORITY_J2K = 40
+PRIORITY_RLE = 45
 
 
 @hookimpl
-def dicom_pixels_register_codecs(registry):
-    registry.describe("not implemented yet")
+def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
+    """Register GDCM's JPEG, JPEG-LS, JPEG 2000 and RLE Lossless decoders."""
+    registry.describe(
+        "JPEG, JPEG-LS, JPEG 2000 and RLE decoders through GDCM (python-gdcm)",
+        install_hint='pip install "dicom-pixels[gdcm]"',
+    )
+    # GDCM's SWIG bindings are built without -threads: every call holds the GIL.
+    registry.add_decoder(
+        "JPEGBaseline8Bit", TARGET, requires=REQUIRES, supports=JPEG_BASELINE, priority=PRIORITY_JPEG
+    )
+    registry.add_decoder(
+        "JPEGExtended12Bit", TARGET, requires=REQUIRES, supports=JPEG_EXTENDED, priority=PRIORITY_JPEG
+    )
+    registry.add_decoder(
+        ["JPEGLossless", "JPEGLosslessSV1"],
+        TARGET,
+        requires=REQUIRES,
+        supports=UP_TO_16_BITS,
+        priority=PRIORITY_JPEG,
+    )
+    registry.add_decoder(
+        ["JPEGLSLossless", "JPEGLSNearLossless"],
+        TARGET,
+        requires=REQUIRES,
+        supports=UP_TO_16_BITS,
+        priority=PRIORITY_JPEG_LS,
+    )
+    registry.add_decoder(
+        ["JPEG2000Lossless", "JPEG2000"], TARGET, requires=REQUIRES, supports=J2K, priority=PRIORITY_J2K
+    )
+    registry.add_decoder("RLELossless", TARGET, requires=REQUIRES, supports=RLE, priority=PRIORITY_RLE)

@@ -1,8 +1,123 @@
-"""Codec declarations (filled in by the plugin implementation)."""
+"""Declares the pylibjpeg plugin's decoders to dicom-pixels (metadata only; nothing is imported).
 
-from dicom_pixels import hookimpl
+Which backend decodes what, and what each can handle, is written here once;
+the codec modules stay thin wrappers around the backend calls.
+
+>>> from dicom_pixels.registry import CodecRegistrar
+>>> registry = CodecRegistrar("pylibjpeg", "dicom-pixels-pylibjpeg")
+>>> dicom_pixels_register_codecs(registry)
+>>> [c.requires for c in registry.codecs if c.transfer_syntax_uid == "1.2.840.10008.1.2.4.90"]
+[('pylibjpeg>=2.0', 'pylibjpeg-openjpeg>=2.0')]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dicom_pixels import Capabilities, hookimpl
+
+if TYPE_CHECKING:
+    from dicom_pixels.registry import CodecRegistrar
+
+__all__ = ["dicom_pixels_register_codecs"]
+
+INSTALL_HINT = 'pip install "dicom-pixels[pylibjpeg]"'
+#: pylibjpeg-libjpeg is GPLv3, so it is only installed on request.
+GPL_INSTALL_HINT = 'pip install "dicom-pixels[pylibjpeg-gpl]"'
+
+LIBJPEG = ["pylibjpeg>=2.0", "pylibjpeg-libjpeg>=2.1"]
+OPENJPEG = ["pylibjpeg>=2.0", "pylibjpeg-openjpeg>=2.0"]
+RLE = ["pylibjpeg>=2.0", "pylibjpeg-rle>=2.0"]
+
+_ONE_OR_THREE = frozenset({1, 3})
+
+#: ISO/IEC 10918-1 B.2.2: Baseline (Process 1) has 8-bit samples only; libjpeg
+#: returns them in 8-bit containers, so Bits Allocated must be 8 (PS3.5 A.4.1).
+JPEG_BASELINE = Capabilities(
+    bits_allocated=frozenset({8}), max_bits_stored=8, samples_per_pixel=_ONE_OR_THREE
+)
+#: Extended (Process 2 and 4): 8- or 12-bit samples (ISO/IEC 10918-1 B.2.2).
+JPEG_EXTENDED = Capabilities(
+    bits_allocated=frozenset({8, 16}), max_bits_stored=12, samples_per_pixel=_ONE_OR_THREE
+)
+#: Lossless (Process 14) and JPEG-LS: 2 to 16-bit samples (ISO/IEC 10918-1 B.2.2,
+#: ISO/IEC 14495-1 C.2.2).
+UP_TO_16_BITS = Capabilities(
+    bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_ONE_OR_THREE
+)
+#: OpenJPEG returns 1-, 2- or 4-byte containers for precisions up to 32 bits.
+J2K = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=_ONE_OR_THREE)
+#: PS3.5 G.2: one segment per byte of each sample, at most 15 segments.
+RLE_CAPABILITIES = Capabilities(
+    bits_allocated=frozenset({8, 16, 32, 64}), samples_per_pixel=_ONE_OR_THREE
+)
+
+# Priorities (lower is tried first) come from the per-frame timings in README.md:
+# pylibjpeg-libjpeg and OpenJPEG are the reference decoders pydicom prefers for
+# JPEG-LS, JPEG 2000 and HTJ2K and are faster than GDCM on them; libjpeg is
+# slower than GDCM (libjpeg-turbo) for Baseline JPEG; pylibjpeg-rle is the
+# fastest RLE decoder here.
+PRIORITY_JPEG = 35
+PRIORITY_JPEG_LS = 30
+PRIORITY_J2K = 30
+PRIORITY_RLE = 20
 
 
 @hookimpl
-def dicom_pixels_register_codecs(registry):
-    registry.describe("not implemented yet")
+def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
+    """Register the JPEG, JPEG-LS, JPEG 2000, HTJ2K and RLE decoders backed by pylibjpeg."""
+    registry.describe(
+        "JPEG, JPEG-LS (pylibjpeg-libjpeg, GPLv3, optional), JPEG 2000, HTJ2K "
+        "(pylibjpeg-openjpeg) and RLE (pylibjpeg-rle) decoders",
+        install_hint=INSTALL_HINT,
+    )
+    # None of the three wrappers releases the GIL: libjpeg's and OpenJPEG's Cython
+    # calls hold it (OpenJPEG even reads through a Python file object), and two
+    # threads decoding frames take as long as one doing both (see README.md).
+
+    # The libjpeg codecs carry their own hint: they need the GPL extra.
+    registry.install_hint = GPL_INSTALL_HINT
+    registry.add_decoder(
+        "JPEGBaseline8Bit",
+        "dicom_pixels_pylibjpeg.libjpeg_codec:decode_jpeg",
+        requires=LIBJPEG,
+        supports=JPEG_BASELINE,
+        priority=PRIORITY_JPEG,
+    )
+    registry.add_decoder(
+        "JPEGExtended12Bit",
+        "dicom_pixels_pylibjpeg.libjpeg_codec:decode_jpeg",
+        requires=LIBJPEG,
+        supports=JPEG_EXTENDED,
+        priority=PRIORITY_JPEG,
+    )
+    registry.add_decoder(
+        ["JPEGLossless", "JPEGLosslessSV1"],
+        "dicom_pixels_pylibjpeg.libjpeg_codec:decode_jpeg",
+        requires=LIBJPEG,
+        supports=UP_TO_16_BITS,
+        priority=PRIORITY_JPEG,
+    )
+    registry.add_decoder(
+        ["JPEGLSLossless", "JPEGLSNearLossless"],
+        "dicom_pixels_pylibjpeg.libjpeg_codec:decode_jpeg_ls",
+        requires=LIBJPEG,
+        supports=UP_TO_16_BITS,
+        priority=PRIORITY_JPEG_LS,
+    )
+    registry.install_hint = INSTALL_HINT
+
+    registry.add_decoder(
+        ["JPEG2000Lossless", "JPEG2000", "HTJ2KLossless", "HTJ2KLosslessRPCL", "HTJ2K"],
+        "dicom_pixels_pylibjpeg.openjpeg_codec:decode_j2k",
+        requires=OPENJPEG,
+        supports=J2K,
+        priority=PRIORITY_J2K,
+    )
+    registry.add_decoder(
+        "RLELossless",
+        "dicom_pixels_pylibjpeg.rle_codec:decode_rle",
+        requires=RLE,
+        supports=RLE_CAPABILITIES,
+        priority=PRIORITY_RLE,
+    )

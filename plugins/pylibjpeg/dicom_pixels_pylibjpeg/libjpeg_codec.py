@@ -1,0 +1,98 @@
+"""JPEG (ISO/IEC 10918-1) and JPEG-LS (ISO/IEC 14495-1) frames through pylibjpeg-libjpeg.
+
+pylibjpeg-libjpeg wraps Thomas Richter's libjpeg and is licensed GPLv3, so it is
+an optional extra of this plugin. It decodes every JPEG process DICOM uses
+(Baseline, Extended, Lossless with any predictor) and JPEG-LS, lossless or
+near-lossless, always to colour-by-pixel samples in the smallest whole number
+of bytes that holds the codestream's precision. It applies no colour transform
+(``colourspace=0``): YCbCr comes back as YCbCr and the core converts it.
+
+libjpeg does not report a codestream that ends early: it returns the image
+with the missing part left blank. Every DICOM JPEG and JPEG-LS frame ends with
+an EOI marker (ISO/IEC 10918-1 B.2.1, ISO/IEC 14495-1 C.1.1; PS3.5 A.4 allows
+trailing padding), so a frame without one near its end is rejected as
+truncated instead of being silently returned half-empty.
+
+Decisions mirror pydicom 3's ``pydicom.pixels.decoders.pylibjpeg`` so that both
+give identical arrays.
+
+>>> import numpy as np
+>>> from dicom_pixels import DecodeFrame, ImageDescription
+>>> image = ImageDescription(1, 1, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80")
+>>> frame = DecodeFrame(image=image, index=0, options={}, out=np.empty((1, 1), "u1"))
+>>> decode_jpeg_ls(b"not JPEG-LS\\xff\\xd9", frame)
+Traceback (most recent call last):
+...
+RuntimeError: libjpeg error code '-1038' returned from Decode(): A misplaced marker segment was found - ...
+"""
+
+from __future__ import annotations
+
+from libjpeg.utils import decode_pixel_data
+
+from dicom_pixels.codec import DecodeFrame
+
+__all__ = ["decode_jpeg", "decode_jpeg_ls"]
+
+
+def decode_jpeg(data: bytes, frame: DecodeFrame) -> bytearray:
+    """Decode one JPEG Baseline, Extended or Lossless frame.
+
+    :param data: the frame's JPEG codestream.
+    :param frame: the decoding context; nothing is reported in ``frame.info``
+        because libjpeg returns interleaved samples in Bits Allocated-sized
+        containers for DICOM's JPEG processes.
+    :returns: the decoded little-endian sample bytes.
+    :raises RuntimeError: libjpeg could not decode the codestream.
+    :raises ValueError: the codestream has no EOI marker at its end (truncated).
+
+    >>> from dicom_pixels import ImageDescription
+    >>> image = ImageDescription(1, 1, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.50")
+    >>> decode_jpeg(b"\\xff\\xd8\\xff\\xdb\\x00", DecodeFrame(image=image, index=0, options={}))
+    Traceback (most recent call last):
+    ...
+    ValueError: The codestream has no EOI marker at its end: the frame is truncated or corrupt
+    """
+    return decode_pixel_data(_checked(data), version=2)
+
+
+def decode_jpeg_ls(data: bytes, frame: DecodeFrame) -> bytearray:
+    """Decode one JPEG-LS lossless or near-lossless frame.
+
+    libjpeg returns colour-by-pixel samples whatever the interleave mode
+    (ISO/IEC 14495-1 C.2.3), in 8-bit containers for a precision up to 8 and
+    16-bit ones above, which is reported in ``frame.info`` so that the core
+    places the samples correctly. The core then sign-extends signed data from
+    the SOF55 precision (JPEG-LS has no signed samples, PS3.5 A.4.3).
+
+    :param data: the frame's JPEG-LS codestream.
+    :param frame: the decoding context; ``frame.info["jls_precision"]`` (set by
+        the core from the SOF55 header) chooses the container size.
+    :returns: the decoded little-endian sample bytes.
+    :raises RuntimeError: libjpeg could not decode the codestream.
+    :raises ValueError: the codestream has no EOI marker at its end (truncated).
+    """
+    buffer = decode_pixel_data(_checked(data), version=2)
+    frame.info["planar_configuration"] = 0
+    precision = frame.info.get("jls_precision", frame.image.bits_stored)
+    if 0 < precision <= 8:
+        frame.info["bits_allocated"] = 8
+    elif 8 < precision <= 16:
+        frame.info["bits_allocated"] = 16
+    return buffer
+
+
+#: How far from the end the EOI marker may be: PS3.5 A.4 pads fragments to an even
+#: length, and some writers add a few more bytes of padding.
+_EOI_SEARCH = 16
+
+
+def _checked(data: bytes | bytearray | memoryview) -> bytes:
+    """Return *data* as ``bytes`` (the Cython wrapper takes a ``char*`` from bytes
+    only) after checking that it ends with an EOI marker."""
+    data = data if isinstance(data, bytes) else bytes(data)
+    if b"\xff\xd9" not in data[-_EOI_SEARCH:]:
+        raise ValueError(
+            "The codestream has no EOI marker at its end: the frame is truncated or corrupt"
+        )
+    return data
