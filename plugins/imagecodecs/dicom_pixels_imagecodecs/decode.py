@@ -1,0 +1,304 @@
+"""Frame decoders backed by imagecodecs: JPEG, JPEG-LS, JPEG 2000, HTJ2K, RLE and JPEG XL.
+
+Each function is a dicom-pixels decode callable, ``decode(data, frame)``
+(see :mod:`dicom_pixels.codec`). They stay thin: the core already splits
+frames, corrects J2K/JPEG-LS signedness, masks unused bits, conforms JPEG
+colour spaces and converts YBR to RGB. What is left here is calling the right
+imagecodecs function so that it writes straight into ``frame.out`` and
+reporting what the backend did to the colour space.
+
+imagecodecs is built with optional codecs, so every decoder first checks
+that its function is present (``imagecodecs.JPEGLS.available``) and raises
+:class:`~dicom_pixels.errors.DecodeError` saying which one is missing; the
+core then tries the next plugin.
+
+>>> import numpy as np
+>>> import imagecodecs
+>>> from dicom_pixels import DecodeFrame, ImageDescription
+>>> arr = np.arange(12, dtype="u2").reshape(3, 4)
+>>> image = ImageDescription(3, 4, 1, 16, 16, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80")
+>>> frame = DecodeFrame(image=image, index=0, options={}, out=np.empty((3, 4), "u2"))
+>>> decode_jpegls(imagecodecs.jpegls_encode(arr), frame)
+>>> bool((frame.out == arr).all())
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from dicom_pixels.codec import DecodeFrame
+from dicom_pixels.codestream import jpeg_parameters
+from dicom_pixels.errors import DecodeError
+
+__all__ = [
+    "decode_htj2k",
+    "decode_j2k",
+    "decode_jpeg",
+    "decode_jpegls",
+    "decode_jpegxl",
+    "decode_rle",
+]
+
+# JPEG 2000 colour transforms that OpenJPEG/OpenJPH undo while decoding
+# (ISO/IEC 15444-1 Annex G): the pixels come back as RGB (PS3.3 C.7.6.3.1.2).
+_J2K_MCT_PHOTOMETRIC = ("YBR_ICT", "YBR_RCT")
+
+
+def _codec(name: str, function: str, frame: DecodeFrame) -> Callable[..., Any]:
+    """Return ``imagecodecs.<function>`` or raise a DecodeError naming what is missing."""
+    imagecodecs = _imagecodecs()
+    feature = getattr(imagecodecs, name, None)
+    func = getattr(imagecodecs, function, None)
+    if func is None or not getattr(feature, "available", False):
+        raise DecodeError(
+            f"Unable to decode frame {frame.index}: this imagecodecs "
+            f"{getattr(imagecodecs, '__version__', '')} was built without the {name} codec "
+            f"({function}); install an imagecodecs wheel that includes it"
+        )
+    return func  # type: ignore[no-any-return]
+
+
+def _imagecodecs() -> ModuleType:
+    import imagecodecs
+
+    return imagecodecs
+
+
+def _decode_into(
+    func: Callable[..., Any], data: bytes, frame: DecodeFrame, itemsize: int | None, **kwargs: Any
+) -> np.ndarray | None:
+    """Call ``func(data, out=..., **kwargs)`` writing into ``frame.out`` when the
+    backend's sample size is known to match; otherwise return the backend's array
+    (the core copies it into place, casting e.g. 8-bit samples into a 16-bit frame)."""
+    out = frame.out
+    if (
+        out is not None
+        and itemsize is not None
+        and out.dtype.itemsize == itemsize
+        and out.flags.c_contiguous
+    ):
+        # imagecodecs checks only size and item size of ``out``: an unsigned view
+        # lets it write signed frames too; the core sign-corrects afterwards.
+        func(data, out=out.view(f"u{itemsize}"), **kwargs)
+        return None
+    return np.asarray(func(data, **kwargs))
+
+
+def _container_size(precision: int | None) -> int | None:
+    if precision is None or precision <= 0:
+        return None
+    return 1 if precision <= 8 else 2 if precision <= 16 else 4
+
+
+# -- JPEG (ISO/IEC 10918-1) -------------------------------------------------------------
+
+
+def decode_jpeg(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
+    """Decode a JPEG Baseline, Extended or Lossless frame with libjpeg-turbo (``jpeg8_decode``).
+
+    The components are returned as stored: no YCbCr to RGB transform (the
+    core converts when ``as_rgb``, after conforming Photometric Interpretation
+    to the codestream's JFIF/Adobe/component-ID markers, PS3.5 8.2.1).
+    libjpeg-turbo 3 decodes 2 to 16-bit lossless (Process 14) and 8/12-bit
+    lossy data; older builds fall back to ``ljpeg_decode`` for lossless frames.
+
+    >>> import numpy as np, imagecodecs
+    >>> from dicom_pixels import DecodeFrame, ImageDescription
+    >>> arr = np.arange(64, dtype="u2").reshape(8, 8) * 1000
+    >>> image = ImageDescription(8, 8, 1, 16, 16, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.70")
+    >>> frame = DecodeFrame(image=image, index=0, options={}, out=np.empty((8, 8), "u2"))
+    >>> decode_jpeg(imagecodecs.jpeg8_encode(arr, lossless=True, predictor=1), frame)
+    >>> bool((frame.out == arr).all())
+    True
+    """
+    params = jpeg_parameters(data)
+    precision = params.get("precision")
+    imagecodecs = _imagecodecs()
+    jpeg8 = _codec("JPEG8", "jpeg8_decode", frame)
+    if precision is not None and precision > 8 and not imagecodecs.jpeg8_version().startswith(
+        "libjpeg_turbo 3"
+    ):
+        # libjpeg(-turbo) < 3 decodes only 8-bit samples; liblj92 handles lossless.
+        if frame.image.transfer_syntax.lossy:
+            raise DecodeError(
+                f"Unable to decode frame {frame.index}: {precision}-bit JPEG needs "
+                f"imagecodecs built with libjpeg-turbo 3 (found {imagecodecs.jpeg8_version()})"
+            )
+        return _decode_into(_codec("LJPEG", "ljpeg_decode", frame), data, frame, None)
+    if frame.image.samples_per_pixel == 3:
+        # Same colour space in and out: libjpeg-turbo does no colour conversion.
+        return _decode_into(
+            jpeg8, data, frame, _container_size(precision), colorspace="YCbCr", outcolorspace="YCbCr"
+        )
+    return _decode_into(jpeg8, data, frame, _container_size(precision))
+
+
+# -- JPEG-LS (ISO/IEC 14495-1) ------------------------------------------------------------
+
+
+def decode_jpegls(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
+    """Decode a JPEG-LS lossless or near-lossless frame with CharLS (``jpegls_decode``).
+
+    CharLS returns samples interleaved by pixel whatever the scan's interleave
+    mode. Signed data (which JPEG-LS cannot mark) is sign-extended by the core.
+
+    >>> import numpy as np, imagecodecs
+    >>> from dicom_pixels import DecodeFrame, ImageDescription
+    >>> arr = np.arange(6, dtype="u1").reshape(2, 3)
+    >>> image = ImageDescription(2, 3, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80")
+    >>> decode_jpegls(imagecodecs.jpegls_encode(arr), DecodeFrame(image=image, index=0, options={})).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    func = _codec("JPEGLS", "jpegls_decode", frame)
+    precision = frame.info.get("jls_precision")
+    return _decode_into(func, data, frame, _container_size(precision))
+
+
+# -- JPEG 2000 (ISO/IEC 15444-1) and HTJ2K (ISO/IEC 15444-15) ----------------------------------
+
+
+def _report_j2k_colour(frame: DecodeFrame) -> None:
+    if frame.image.photometric_interpretation in _J2K_MCT_PHOTOMETRIC:
+        frame.info["photometric_interpretation"] = "RGB"
+
+
+def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
+    """Decode a JPEG 2000 frame with OpenJPEG (``jpeg2k_decode``).
+
+    The container size follows the codestream's precision (SIZ marker, which
+    the core reads into ``frame.info``); YBR_ICT and YBR_RCT come back as RGB
+    because OpenJPEG undoes the component transform, as in pydicom.
+
+    >>> import numpy as np, imagecodecs
+    >>> from dicom_pixels import DecodeFrame, ImageDescription
+    >>> arr = np.arange(6, dtype="u1").reshape(2, 3)
+    >>> image = ImageDescription(2, 3, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.90")
+    >>> decode_j2k(imagecodecs.jpeg2k_encode(arr, level=0, codecformat="J2K"),
+    ...            DecodeFrame(image=image, index=0, options={})).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    func = _codec("JPEG2K", "jpeg2k_decode", frame)
+    result = _decode_into(func, data, frame, _container_size(frame.info.get("j2k_precision")))
+    _report_j2k_colour(frame)
+    return result
+
+
+def decode_htj2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
+    """Decode a High-Throughput JPEG 2000 frame with OpenJPH (``htj2k_decode``).
+
+    imagecodecs builds before 2026.1 have no HTJ2K codec; their OpenJPEG (2.5 and
+    later) decodes HT code-blocks, so ``jpeg2k_decode`` is used instead.
+
+    >>> import numpy as np, imagecodecs
+    >>> from dicom_pixels import DecodeFrame, ImageDescription
+    >>> arr = np.arange(6, dtype="u2").reshape(2, 3) * 1000
+    >>> image = ImageDescription(2, 3, 1, 16, 16, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.201")
+    >>> decode_htj2k(imagecodecs.htj2k_encode(arr, reversible=True),
+    ...              DecodeFrame(image=image, index=0, options={})).tolist()
+    [[0, 1000, 2000], [3000, 4000, 5000]]
+    """
+    imagecodecs = _imagecodecs()
+    itemsize = _container_size(frame.info.get("j2k_precision"))
+    if getattr(getattr(imagecodecs, "HTJ2K", None), "available", False):
+        result = _decode_into(imagecodecs.htj2k_decode, data, frame, itemsize)
+    else:
+        func = _codec("JPEG2K", "jpeg2k_decode", frame)
+        version = imagecodecs.jpeg2k_version().rpartition(" ")[2]
+        if tuple(int(p) for p in version.split(".")[:2] if p.isdigit()) < (2, 5):
+            raise DecodeError(
+                f"Unable to decode frame {frame.index}: HTJ2K needs imagecodecs with the HTJ2K "
+                f"codec or OpenJPEG 2.5 or later (found {imagecodecs.jpeg2k_version()})"
+            )
+        result = _decode_into(func, data, frame, itemsize)
+    _report_j2k_colour(frame)
+    return result
+
+
+# -- RLE Lossless (PS3.5 Annex G) -------------------------------------------------------------
+
+
+def decode_rle(data: bytes, frame: DecodeFrame) -> bytes:
+    """Decode an RLE Lossless frame with ``dicomrle_decode`` (PackBits segments, PS3.5 G.3).
+
+    Returns little-endian bytes in planar configuration 1 (one plane per
+    sample, as the segments are stored) and says so in ``frame.info``; the core
+    interleaves them into the output. The option ``rle_segment_order="<"``
+    decodes non-conformant data whose segments hold the least significant
+    byte first (pydicom's option).
+
+    >>> import struct, numpy as np
+    >>> from dicom_pixels import DecodeFrame, ImageDescription
+    >>> image = ImageDescription(1, 4, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.5")
+    >>> header = struct.pack("<2L", 1, 64).ljust(64, b"\\0")
+    >>> list(decode_rle(header + bytes([0xFD, 7]), DecodeFrame(image=image, index=0, options={})))
+    [7, 7, 7, 7]
+    """
+    func = _codec("DICOMRLE", "dicomrle_decode", frame)
+    image = frame.image
+    bytes_per_sample = image.bits_allocated // 8
+    expected = image.samples_per_pixel * bytes_per_sample
+    # PS3.5 G.5: the header starts with the number of segments, one per byte of
+    # each sample, at most 15.
+    segments = int.from_bytes(data[:4], "little") if len(data) >= 64 else -1
+    if segments != expected:
+        found = "no 64-byte header" if segments < 0 else f"{segments} segment(s)"
+        raise DecodeError(
+            f"Unable to decode frame {frame.index}: the RLE header has {found} but "
+            f"{image.samples_per_pixel} sample(s) of {image.bits_allocated} bits need {expected}"
+        )
+    order = frame.option("rle_segment_order", ">")
+    if order not in (">", "<"):
+        raise DecodeError(f"'rle_segment_order' must be '>' or '<', not {order!r}")
+    # dicomrle_decode lays segment 0 out as the most significant byte of the dtype
+    # it is given. The bytes are read back as little-endian, so a "<" dtype keeps
+    # segment 0 most significant (G.2) and a ">" dtype makes it least significant.
+    decode_order = "<" if order == ">" else ">"
+    decoded = func(data, np.dtype(f"{decode_order}u{bytes_per_sample}"))
+    if image.samples_per_pixel > 1:
+        frame.info["planar_configuration"] = 1
+    frame.info["bits_allocated"] = image.bits_allocated
+    return bytes(decoded)
+
+
+# -- JPEG XL (ISO/IEC 18181-1) ------------------------------------------------------------------
+
+
+def decode_jpegxl(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
+    """Decode a JPEG XL frame with libjxl (``jpegxl_decode``).
+
+    For JPEG XL JPEG Recompression (1.2.840.10008.1.2.4.111) the original JPEG
+    bitstream is reconstructed losslessly (``jpegxl_decode_jpeg``) and decoded
+    like JPEG Baseline, so the pixels are those of the original JPEG and the
+    dataset's YBR Photometric Interpretation stays true. Other JPEG XL frames
+    come back as RGB or monochrome (libjxl converts XYB to RGB), which is
+    reported in ``frame.info``.
+
+    >>> import numpy as np, imagecodecs
+    >>> from dicom_pixels import DecodeFrame, ImageDescription
+    >>> arr = np.arange(6, dtype="u1").reshape(2, 3)
+    >>> image = ImageDescription(2, 3, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.110")
+    >>> decode_jpegxl(imagecodecs.jpegxl_encode(arr, lossless=True),
+    ...               DecodeFrame(image=image, index=0, options={})).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    func = _codec("JPEGXL", "jpegxl_decode", frame)
+    image = frame.image
+    if image.transfer_syntax_uid == "1.2.840.10008.1.2.4.111":
+        imagecodecs = _imagecodecs()
+        reconstruct = getattr(imagecodecs, "jpegxl_decode_jpeg", None)
+        if reconstruct is not None:
+            try:
+                jpeg = reconstruct(data, numthreads=1)
+            except Exception:  # no reconstruction data in the codestream: decode pixels
+                jpeg = None
+            if jpeg is not None:
+                return decode_jpeg(bytes(jpeg), frame)
+    result = np.asarray(func(data))
+    if image.samples_per_pixel == 3 and image.photometric_interpretation != "RGB":
+        frame.info["photometric_interpretation"] = "RGB"
+    return result
