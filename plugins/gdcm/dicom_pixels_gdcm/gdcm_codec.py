@@ -85,8 +85,8 @@ def decode_gdcm(data: bytes, frame: DecodeFrame) -> bytes:
             # GDCM 3.x scrambles the byte segments of colour samples wider than a
             # byte (PS3.5 G.2 orders them R-MSB, R-LSB, G-MSB, ...), so decline.
             raise NotImplementedError(
-                "GDCM does not decode RLE Lossless colour pixel data with more than 8 "
-                "Bits Allocated correctly"
+                "RLE Lossless colour pixel data with more than 8 Bits Allocated is not "
+                "supported: GDCM mixes up the bytes of its samples"
             )
         # GDCM's RLE codec interleaves the component segments itself.
         info["planar_configuration"] = 0

@@ -63,10 +63,18 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     )
     # GDCM's SWIG bindings are built without -threads: every call holds the GIL.
     registry.add_decoder(
-        "JPEGBaseline8Bit", TARGET, requires=REQUIRES, supports=JPEG_BASELINE, priority=PRIORITY_JPEG
+        "JPEGBaseline8Bit",
+        TARGET,
+        requires=REQUIRES,
+        supports=JPEG_BASELINE,
+        priority=PRIORITY_JPEG,
     )
     registry.add_decoder(
-        "JPEGExtended12Bit", TARGET, requires=REQUIRES, supports=JPEG_EXTENDED, priority=PRIORITY_JPEG
+        "JPEGExtended12Bit",
+        TARGET,
+        requires=REQUIRES,
+        supports=JPEG_EXTENDED,
+        priority=PRIORITY_JPEG,
     )
     registry.add_decoder(
         ["JPEGLossless", "JPEGLosslessSV1"],
@@ -83,6 +91,12 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         priority=PRIORITY_JPEG_LS,
     )
     registry.add_decoder(
-        ["JPEG2000Lossless", "JPEG2000"], TARGET, requires=REQUIRES, supports=J2K, priority=PRIORITY_J2K
+        ["JPEG2000Lossless", "JPEG2000"],
+        TARGET,
+        requires=REQUIRES,
+        supports=J2K,
+        priority=PRIORITY_J2K,
     )
-    registry.add_decoder("RLELossless", TARGET, requires=REQUIRES, supports=RLE, priority=PRIORITY_RLE)
+    registry.add_decoder(
+        "RLELossless", TARGET, requires=REQUIRES, supports=RLE, priority=PRIORITY_RLE
+    )
