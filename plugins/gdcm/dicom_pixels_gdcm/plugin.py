@@ -44,14 +44,17 @@ J2K = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=_ONE
 #: codec declines wider colour samples, whose bytes GDCM mixes up).
 RLE = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=_ONE_OR_THREE)
 
-# Priorities (lower is tried first), from the per-frame timings in README.md:
-# GDCM's libjpeg-turbo is the fastest Baseline/Extended/Lossless JPEG decoder
-# here; for JPEG-LS and JPEG 2000 pylibjpeg's backends are faster, and for RLE
-# pylibjpeg-rle is, so GDCM comes after them but before the pure-NumPy RLE (60).
+# Priorities (lower is tried first), from the per-frame timings in README.md
+# (2-core machine): GDCM's CharLS and libjpeg-turbo decode JPEG-LS and Lossless
+# JPEG 1.5-3x faster than pylibjpeg-libjpeg (35), and Baseline about as fast, so
+# GDCM comes first for JPEG and JPEG-LS. pylibjpeg's OpenJPEG (30) is as fast for
+# lossless and twice as fast for lossy JPEG 2000, so GDCM follows it. GDCM's RLE is
+# slower than the NumPy decoder (60) for 16-bit grey images and declines wide
+# colour samples, so it is the last resort there.
 PRIORITY_JPEG = 30
-PRIORITY_JPEG_LS = 40
+PRIORITY_JPEG_LS = 30
 PRIORITY_J2K = 40
-PRIORITY_RLE = 45
+PRIORITY_RLE = 65
 
 
 @hookimpl

@@ -52,13 +52,14 @@ RLE_CAPABILITIES = Capabilities(
     bits_allocated=frozenset({8, 16, 32, 64}), samples_per_pixel=_ONE_OR_THREE
 )
 
-# Priorities (lower is tried first) come from the per-frame timings in README.md:
-# pylibjpeg-libjpeg and OpenJPEG are the reference decoders pydicom prefers for
-# JPEG-LS, JPEG 2000 and HTJ2K and are faster than GDCM on them; libjpeg is
-# slower than GDCM (libjpeg-turbo) for Baseline JPEG; pylibjpeg-rle is the
-# fastest RLE decoder here.
+# Priorities (lower is tried first), from the per-frame timings in README.md
+# (2-core machine): OpenJPEG here is as fast as GDCM's for lossless JPEG 2000 and
+# about twice as fast for lossy, and nothing else installed decodes HTJ2K;
+# pylibjpeg-rle is 10x faster than the NumPy RLE decoder (60) and GDCM's.
+# libjpeg is 1.5-3x slower than GDCM for JPEG-LS and Lossless JPEG (CharLS,
+# libjpeg-turbo) and on a par for Baseline, so GDCM (30) comes first for those.
 PRIORITY_JPEG = 35
-PRIORITY_JPEG_LS = 30
+PRIORITY_JPEG_LS = 35
 PRIORITY_J2K = 30
 PRIORITY_RLE = 20
 
