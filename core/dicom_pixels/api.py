@@ -113,9 +113,8 @@ def _fill_ds_out(source: Any, ds_out: Any, specific_tags: Iterable[int] | None) 
         # Re-read the header for tags not kept by default (cheap: it stops at the pixels).
         from .reader import read_dicom
 
-        extra = read_dicom(dicom.read_at(0, dicom.pixel.offset), specific_tags=wanted,
-                           transfer_syntax_uid=dicom.transfer_syntax.uid)
-        elements.update(extra.elements)
+        with read_dicom(dicom, specific_tags=wanted) as extra:
+            elements.update(extra.elements)
     chosen = {
         tag: el
         for tag, el in elements.items()

@@ -1,0 +1,455 @@
+"""Benchmarks: dicom-pixels beside pydicom 3 on the same files, in one run.
+
+``nox -s bench`` runs this at full scale; ``tests/test_bench_smoke.py`` runs it
+at a tiny scale in CI so it never rots (no assertion on time there).
+
+Each measurement runs in a fresh Python process, so peak RSS (``ru_maxrss``)
+belongs to that measurement alone; the table reports the increase over the
+process's RSS after imports ("ΔRSS"), next to the size of the decoded output.
+For pydicom every installed plugin that can decode the workload is tried and
+the fastest is reported. "raw" is the same backend called directly on the same
+in-memory frames (for native data: reading the file's bytes).
+
+Usage::
+
+    python tests/benchmarks/bench.py [--scale 1.0] [--workdir DIR] [--only NAME ...]
+                                      [--markdown docs/performance.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve()
+
+# -- workloads ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark: how to make its files and how to decode them."""
+
+    name: str
+    description: str
+    transfer_syntax: str
+    make: Callable[[Path, float], list[Path]]
+    index: int | None = None  # decode only this frame (lazy-access workload)
+
+
+def _ct_like(frames: int, rows: int, cols: int, seed: int = 0) -> np.ndarray:
+    """Smooth anatomy-like int16 frames with noise: realistic compressibility."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[-1 : 1 : rows * 1j, -1 : 1 : cols * 1j]
+    body = ((x / 0.8) ** 2 + (y / 0.9) ** 2 <= 1).astype(np.float32)
+    out = np.empty((frames, rows, cols), np.int16)
+    for i in range(frames):
+        organ = ((x - 0.2 * np.sin(i / 7)) / 0.3) ** 2 + (y / 0.25) ** 2 <= 1
+        frame = -1000 + body * 1040 + organ * 60 + rng.normal(0, 12, (rows, cols))
+        out[i] = np.clip(frame, -1024, 3071)
+    return out
+
+
+def _rgb_like(frames: int, rows: int, cols: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:rows, 0:cols]
+    base = np.stack([x * 255 // cols, y * 255 // rows, (x + y) * 255 // (rows + cols)], -1)
+    out = np.empty((frames, rows, cols, 3), np.uint8)
+    for i in range(frames):
+        shift = np.roll(base, i * 3, axis=1) + rng.integers(0, 24, (rows, cols, 3))
+        out[i] = np.clip(shift, 0, 255)
+    return out
+
+
+def _write(path: Path, arr: np.ndarray, ts: str, frames: list[bytes] | None, pi: str, signed: int) -> Path:
+    from dicom_pixels.writer import DataElement, write_file
+
+    nframes = arr.shape[0]
+    samples = arr.shape[3] if arr.ndim == 4 else 1
+    bits = arr.dtype.itemsize * 8
+    elements = [
+        DataElement(0x00280002, "US", samples),
+        DataElement(0x00280004, "CS", pi),
+        DataElement(0x00280010, "US", arr.shape[1]),
+        DataElement(0x00280011, "US", arr.shape[2]),
+        DataElement(0x00280100, "US", bits),
+        DataElement(0x00280101, "US", bits),
+        DataElement(0x00280102, "US", bits - 1),
+        DataElement(0x00280103, "US", signed),
+    ]
+    if nframes > 1:
+        elements.append(DataElement(0x00280008, "IS", nframes))
+    if samples > 1:
+        elements.append(DataElement(0x00280006, "US", 0))
+    kwargs = {"frames": frames} if frames is not None else {"pixel_data": arr.tobytes()}
+    write_file(path, elements, transfer_syntax_uid=ts, sop_class_uid="1.2.840.10008.5.1.4.1.1.7",
+               sop_instance_uid="1.2.3.4", **kwargs)
+    return path
+
+
+def _n(count: int, scale: float) -> int:
+    return max(2, int(round(count * scale)))
+
+
+def _make_int16(ts: str, encode: Callable[[np.ndarray], bytes] | None) -> Callable[[Path, float], list[Path]]:
+    def make(path: Path, scale: float) -> list[Path]:
+        arr = _ct_like(_n(100, scale), 512, 512)
+        frames = None if encode is None else [encode(f) for f in arr]
+        return [_write(path, arr, ts, frames, "MONOCHROME2", 1)]
+
+    return make
+
+
+def _rle(frame: np.ndarray) -> bytes:
+    from dicom_pixels.codec import EncodeFrame
+    from dicom_pixels.description import ImageDescription
+    from dicom_pixels_native.rle import encode_rle
+
+    image = ImageDescription(*frame.shape[:2], 1, 16, 16, 1, "MONOCHROME2", "1.2.840.10008.1.2.5")
+    return encode_rle(frame, EncodeFrame(image=image, index=0, options={}))
+
+
+def _jpegls(frame: np.ndarray) -> bytes:
+    import imagecodecs
+
+    # JPEG-LS has no signed mode: store the two's complement bit pattern (PS3.5 A.4.3 notes).
+    return imagecodecs.jpegls_encode(frame.view(np.uint16), level=0)
+
+
+def _j2k(frame: np.ndarray) -> bytes:
+    import imagecodecs
+
+    return imagecodecs.jpeg2k_encode(frame, level=0, codecformat="J2K", reversible=True)
+
+
+def _htj2k(frame: np.ndarray) -> bytes:
+    import imagecodecs
+
+    return imagecodecs.htj2k_encode(frame, level=0)
+
+
+def _jpeg_ybr(frame: np.ndarray) -> bytes:
+    import imagecodecs
+
+    # libjpeg converts RGB to YCbCr and subsamples 4:2:2: YBR_FULL_422 (PS3.5 8.2.1).
+    return imagecodecs.jpeg8_encode(frame, level=90, colorspace="RGB", outcolorspace="YCbCr",
+                                    subsampling="422")
+
+
+def _make_ybr(count: int, rows: int, cols: int) -> Callable[[Path, float], list[Path]]:
+    def make(path: Path, scale: float) -> list[Path]:
+        arr = _rgb_like(_n(count, scale), rows, cols)
+        return [_write(path, arr, "1.2.840.10008.1.2.4.50", [_jpeg_ybr(f) for f in arr], "YBR_FULL_422", 0)]
+
+    return make
+
+
+def _make_ct_series(path: Path, scale: float) -> list[Path]:
+    folder = path.with_suffix("")
+    folder.mkdir(exist_ok=True)
+    arr = _ct_like(_n(100, scale), 512, 512)
+    return [_write(folder / f"ct{i:04d}.dcm", arr[i : i + 1], "1.2.840.10008.1.2.1", None, "MONOCHROME2", 1)
+            for i in range(arr.shape[0])]
+
+
+def _make_lazy(path: Path, scale: float) -> list[Path]:
+    arr = _ct_like(_n(2000, scale), 128, 128)
+    return [_write(path, arr, "1.2.840.10008.1.2.1", None, "MONOCHROME2", 1)]
+
+
+WORKLOADS = [
+    Workload("native", "100 x 512x512 int16, Explicit VR LE", "1.2.840.10008.1.2.1", _make_int16("1.2.840.10008.1.2.1", None)),
+    Workload("rle", "100 x 512x512 int16, RLE Lossless", "1.2.840.10008.1.2.5", _make_int16("1.2.840.10008.1.2.5", _rle)),
+    Workload("jpegls", "100 x 512x512 int16, JPEG-LS lossless", "1.2.840.10008.1.2.4.80", _make_int16("1.2.840.10008.1.2.4.80", _jpegls)),
+    Workload("j2k", "100 x 512x512 int16, JPEG 2000 lossless", "1.2.840.10008.1.2.4.90", _make_int16("1.2.840.10008.1.2.4.90", _j2k)),
+    Workload("htj2k", "100 x 512x512 int16, HTJ2K lossless", "1.2.840.10008.1.2.4.201", _make_int16("1.2.840.10008.1.2.4.201", _htj2k)),
+    Workload("us_jpeg", "200 x 480x640 RGB JPEG Baseline YBR_FULL_422 -> RGB", "1.2.840.10008.1.2.4.50", _make_ybr(200, 480, 640)),
+    Workload("wsi_tiles", "2000 x 256x256 RGB JPEG Baseline tiles -> RGB", "1.2.840.10008.1.2.4.50", _make_ybr(2000, 256, 256)),
+    Workload("ct_files", "100 single-frame 512x512 CT files from paths", "1.2.840.10008.1.2.1", _make_ct_series),
+    Workload("one_of_2000", "frame 1000 of a 2000-frame 128x128 file", "1.2.840.10008.1.2.1", _make_lazy, index=-1),
+]
+
+
+def prepare(workload: Workload, workdir: Path, scale: float) -> list[Path]:
+    """Create the workload's files once per scale (cached in *workdir*)."""
+    path = workdir / f"{workload.name}_{scale:g}.dcm"
+    marker = path.with_suffix(".done")
+    if marker.exists():
+        return [Path(p) for p in json.loads(marker.read_text())]
+    paths = workload.make(path, scale)
+    marker.write_text(json.dumps([str(p) for p in paths]))
+    return paths
+
+
+# -- one measurement, in a child process ---------------------------------------------------------
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _rss_kb() -> int:
+    """Current RSS, after resetting the peak (VmHWM) so that the peak measured later
+    belongs to the timed work only (Linux: writing 5 to clear_refs resets VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    return _status_kb("VmRSS")
+
+
+def _frames_in_memory(path: Path) -> tuple[list[bytes], str]:
+    from dicom_pixels.source import open_source
+
+    with open_source(path) as src:
+        return [src.read_frame(i)[0] for i in range(src.frame_count)], src.image.transfer_syntax.family
+
+
+def _raw_decoder(plugin: str, family: str) -> Callable[[bytes], object] | None:
+    """The backend function a plugin calls, to time the codec without any framework."""
+    if plugin == "imagecodecs":
+        import imagecodecs
+
+        return {"jpeg": imagecodecs.jpeg8_decode, "jpegls": imagecodecs.jpegls_decode,
+                "j2k": imagecodecs.jpeg2k_decode, "htj2k": imagecodecs.htj2k_decode,
+                "rle": None}.get(family)
+    if plugin == "pylibjpeg":
+        if family in ("j2k", "htj2k"):
+            import openjpeg
+
+            return openjpeg.decode
+        if family in ("jpeg", "jpegls"):
+            import libjpeg
+
+            return libjpeg.decode
+    return None
+
+
+def measure(library: str, paths: list[Path], index: int | None, plugin: str) -> dict:
+    """Decode *paths* with *library*; return seconds, ΔRSS and the plugin used."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import dicom_pixels as dp
+
+    if library == "pydicom":
+        from pydicom.pixels import pixel_array as decode
+    elif library == "dicom_pixels":
+        decode = dp.pixel_array
+    if library == "raw":
+        frames, family = _frames_in_memory(paths[0])
+        if family == "native":
+            start_rss = _rss_kb()
+            t0 = time.perf_counter()
+            for p in paths:
+                Path(p).read_bytes()
+            return {"seconds": time.perf_counter() - t0, "drss_mb": _drss(start_rss), "plugin": "read_bytes"}
+        func = _raw_decoder(plugin, family)
+        if func is None:
+            return {"seconds": None, "drss_mb": None, "plugin": f"{plugin} (no raw entry)"}
+        start_rss = _rss_kb()
+        t0 = time.perf_counter()
+        for f in frames:
+            func(f)
+        return {"seconds": time.perf_counter() - t0, "drss_mb": _drss(start_rss), "plugin": plugin}
+    kwargs = {"decoding_plugin": plugin} if plugin else {}
+    if index is not None:
+        kwargs["index"] = index
+    # Warm up imports, plugin discovery and the backend on the first frame, outside the timing.
+    arr = decode(paths[0], index=0, **{k: v for k, v in kwargs.items() if k != "index"})
+    del arr
+    start_rss = _rss_kb()
+    t0 = time.perf_counter()
+    for p in paths:
+        arr = decode(p, **kwargs)
+        del arr
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "drss_mb": _drss(start_rss), "plugin": plugin or "default"}
+
+
+def _drss(start_kb: int) -> float:
+    peak_kb = _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(0, peak_kb - start_kb) / 1024
+
+
+def run_child(library: str, paths: list[Path], index: int | None, plugin: str = "") -> dict:
+    cmd = [sys.executable, str(HERE), "--child", library, "--plugin", plugin,
+           "--index", "" if index is None else str(index), *map(str, paths)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return {"seconds": None, "drss_mb": None, "plugin": plugin, "error": out.stderr.strip().splitlines()[-1:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+
+def output_mb(paths: list[Path], index: int | None) -> float:
+    from dicom_pixels.source import open_source
+
+    total = 0
+    for p in paths:
+        with open_source(p) as src:
+            image = src.image
+            frames = 1 if index is not None else src.frame_count
+            total += image.pixels_per_frame * image.dtype.itemsize * frames
+    return total / 2**20
+
+
+def pydicom_plugins(ts: str) -> list[str]:
+    from pydicom.pixels import get_decoder
+
+    decoder = get_decoder(ts)
+    return list(decoder.available_plugins) if decoder.is_encapsulated else [""]
+
+
+def our_plugin(ts: str) -> str:
+    import dicom_pixels as dp
+
+    available = dp.get_decoder(ts).available_plugins
+    return available[0] if available else ""
+
+
+def bench(workloads: list[Workload], workdir: Path, scale: float, repeat: int) -> list[dict]:
+    rows = []
+    for wl in workloads:
+        paths = prepare(wl, workdir, scale)
+        index = None
+        if wl.index is not None:
+            from dicom_pixels.source import open_source
+
+            with open_source(paths[0]) as src:
+                index = src.frame_count // 2
+        plugin = our_plugin(wl.transfer_syntax)
+
+        def best(library: str, plugin_name: str, paths=paths, index=index) -> dict:
+            runs = [run_child(library, paths, index, plugin_name) for _ in range(repeat)]
+            ok = [r for r in runs if r.get("seconds") is not None]
+            return min(ok, key=lambda r: r["seconds"]) if ok else runs[0]
+
+        ours = best("dicom_pixels", "")
+        theirs_all = [best("pydicom", p) for p in pydicom_plugins(wl.transfer_syntax)]
+        theirs_ok = [r for r in theirs_all if r.get("seconds")]
+        theirs = min(theirs_ok, key=lambda r: r["seconds"]) if theirs_ok else theirs_all[0]
+        raw = best("raw", plugin) if wl.index is None else {"seconds": None, "plugin": ""}
+        row = {
+            "workload": wl.name,
+            "description": wl.description,
+            "output_mb": output_mb(paths, index),
+            "ours_s": ours.get("seconds"),
+            "ours_drss_mb": ours.get("drss_mb"),
+            "ours_plugin": plugin,
+            "pydicom_s": theirs.get("seconds"),
+            "pydicom_drss_mb": theirs.get("drss_mb"),
+            "pydicom_plugin": theirs.get("plugin"),
+            "raw_s": raw.get("seconds"),
+            "raw_what": raw.get("plugin"),
+        }
+        if wl.index is not None:
+            from dicom_pixels.reader import read_dicom  # count bytes read for one frame
+
+            import dicom_pixels as dp
+
+            with read_dicom(paths[0]) as dicom:
+                header = dicom.bytes_read
+            counter = _CountingFile(paths[0])
+            dp.pixel_array(counter, index=index)
+            frame_bytes = 128 * 128 * 2
+            row["bytes_read_frames"] = (counter.count - header) / frame_bytes
+        rows.append(row)
+        print(_format_row(row), flush=True)
+    return rows
+
+
+class _CountingFile:
+    """A read-only file object that counts bytes read."""
+
+    def __init__(self, path: Path) -> None:
+        self._f = open(path, "rb")  # noqa: SIM115 - closed by the garbage collector in a benchmark
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._f.read(n)
+        self.count += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        n = self._f.readinto(buffer)
+        self.count += n
+        return n
+
+    def seek(self, *args: int) -> int:
+        return self._f.seek(*args)
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{b / a:.2f}x" if a and b else "-"
+
+
+HEADER = ("| workload | output MB | dicom-pixels s (plugin) | ΔRSS MB | pydicom s (best plugin) | ΔRSS MB "
+          "| speed vs pydicom | raw codec s | overhead vs raw |\n|---|---|---|---|---|---|---|---|---|")
+
+
+def _format_row(r: dict) -> str:
+    def s(v: float | None) -> str:
+        return f"{v:.3f}" if v is not None else "-"
+
+    extra = f" (read {r['bytes_read_frames']:.2f} frames of bytes)" if "bytes_read_frames" in r else ""
+    return (f"| {r['workload']}{extra} | {r['output_mb']:.1f} | {s(r['ours_s'])} ({r['ours_plugin'] or 'native'}) "
+            f"| {s(r['ours_drss_mb'])} | {s(r['pydicom_s'])} ({r['pydicom_plugin'] or 'native'}) "
+            f"| {s(r['pydicom_drss_mb'])} | {_ratio(r['ours_s'], r['pydicom_s'])} | {s(r['raw_s'])} "
+            f"| {_ratio(r['raw_s'], r['ours_s'])} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full workload sizes")
+    parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "dicom-pixels-bench")
+    parser.add_argument("--only", nargs="*", default=None, help="workload names")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
+    parser.add_argument("--markdown", type=Path, default=None, help="append the table to this file")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--plugin", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--index", default="", help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        index = int(args.index) if args.index else None
+        print(json.dumps(measure(args.child, [Path(p) for p in args.paths], index, args.plugin)))
+        return 0
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    chosen = [w for w in WORKLOADS if args.only is None or w.name in args.only]
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"scale {args.scale}")
+    print(HEADER)
+    rows = bench(chosen, args.workdir, args.scale, args.repeat)
+    if args.markdown:
+        with args.markdown.open("a") as f:
+            f.write("\n" + HEADER + "\n" + "\n".join(_format_row(r) for r in rows) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
