@@ -12,7 +12,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]  # bench, fuzz: on demand
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -63,3 +63,13 @@ def docs(session: nox.Session) -> None:
     install_workspace(session, "docs")
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
     session.run("sphinx-build", "-W", "-b", "doctest", "docs", "docs/_build/doctest")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark beside pydicom 3 (time, peak RSS, ratios); slow: not run by default.
+
+    Pass options after ``--``, e.g. ``nox -s bench -- --only native rle --scale 0.5``.
+    """
+    install_workspace(session, "dev")
+    session.run("python", "tests/benchmarks/bench.py", *session.posargs)
