@@ -24,8 +24,6 @@ from typing import Any
 import imagecodecs
 import numpy as np
 
-warnings.simplefilter("ignore")
-
 
 def best(func: Callable[[], Any], repeat: int = 7) -> float:
     """Best wall time of *func* in milliseconds."""
@@ -95,7 +93,9 @@ def frames() -> dict[str, tuple[bytes, np.ndarray]]:
         ),
         "JPEG-LS Lossless 12-bit": (imagecodecs.jpegls_encode(ct), ct),
         "JPEG 2000 Lossless 12-bit": (
-            imagecodecs.jpeg2k_encode(ct, level=0, codecformat="J2K", reversible=True, bitspersample=12),
+            imagecodecs.jpeg2k_encode(
+                ct, level=0, codecformat="J2K", reversible=True, bitspersample=12
+            ),
             ct,
         ),
         "HTJ2K Lossless 12-bit": (imagecodecs.htj2k_encode(ct, reversible=True), ct),
@@ -119,7 +119,9 @@ def _rle_encode(arr: np.ndarray) -> bytes:
 def backends(name: str, data: bytes) -> dict[str, Callable[[], Any]]:
     calls: dict[str, Callable[[], Any]] = {}
     if name.startswith("JPEG Baseline"):
-        calls["imagecodecs"] = lambda: imagecodecs.jpeg8_decode(data, colorspace="YCbCr", outcolorspace="YCbCr")
+        calls["imagecodecs"] = lambda: imagecodecs.jpeg8_decode(
+            data, colorspace="YCbCr", outcolorspace="YCbCr"
+        )
     elif name.startswith("JPEG Lossless"):
         calls["imagecodecs"] = lambda: imagecodecs.jpeg8_decode(data)
     elif name.startswith("JPEG-LS"):
@@ -180,14 +182,35 @@ def backends(name: str, data: bytes) -> dict[str, Callable[[], Any]]:
             "JPEG 2000": JPEG2000Lossless,
             "RLE": RLELossless,
             "HTJ2K": HTJ2KLossless,
-        }.get(next((k for k in ("JPEG Baseline", "JPEG Lossless", "JPEG-LS", "JPEG 2000", "RLE", "HTJ2K") if name.startswith(k)), ""))
+        }.get(
+            next(
+                (
+                    k
+                    for k in (
+                        "JPEG Baseline",
+                        "JPEG Lossless",
+                        "JPEG-LS",
+                        "JPEG 2000",
+                        "RLE",
+                        "HTJ2K",
+                    )
+                    if name.startswith(k)
+                ),
+                "",
+            )
+        )
         if uid is not None and "gdcm" in get_decoder(uid).available_plugins:
             rgb = name.startswith("JPEG Baseline")
             opts = dict(
-                rows=512, columns=512, samples_per_pixel=3 if rgb else 1,
-                bits_allocated=8 if rgb else 16, bits_stored=8 if rgb else 12,
-                pixel_representation=0, photometric_interpretation="YBR_FULL" if rgb else "MONOCHROME2",
-                number_of_frames=1, planar_configuration=0,
+                rows=512,
+                columns=512,
+                samples_per_pixel=3 if rgb else 1,
+                bits_allocated=8 if rgb else 16,
+                bits_stored=8 if rgb else 12,
+                pixel_representation=0,
+                photometric_interpretation="YBR_FULL" if rgb else "MONOCHROME2",
+                number_of_frames=1,
+                planar_configuration=0,
             )
             from pydicom.encaps import encapsulate
 
@@ -201,6 +224,7 @@ def backends(name: str, data: bytes) -> dict[str, Callable[[], Any]]:
 
 
 def main() -> None:
+    warnings.simplefilter("ignore")
     print(f"imagecodecs {imagecodecs.__version__}")
     for name, (data, _) in frames().items():
         print(f"\n{name} ({len(data)} bytes)")
@@ -208,7 +232,7 @@ def main() -> None:
             try:
                 ms = best(call)
                 hold = longest_gil_hold(call)
-            except Exception as exc:  # noqa: BLE001 - report and continue
+            except Exception as exc:
                 print(f"    {backend:28s} failed: {exc}")
                 continue
             print(f"    {backend:28s} {ms:7.2f} ms   GIL held up to {hold:6.2f} ms (p95)")

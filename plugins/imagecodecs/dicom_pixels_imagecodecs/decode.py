@@ -89,6 +89,21 @@ def _decode_into(
     return np.asarray(func(data, **kwargs))
 
 
+def _require_end_marker(data: bytes, frame: DecodeFrame, standard: str) -> None:
+    """Raise when the codestream does not end with its EOI/EOC marker (0xFFD9).
+
+    libjpeg-turbo and OpenJPH decode a truncated codestream without an error
+    (the missing part comes back grey or zero); DICOM frames end with the marker
+    (ISO/IEC 10918-1 B.2.1, ISO/IEC 15444-1 A.4.4), followed at most by the
+    padding to an even length (PS3.5 A.4), so its absence means truncation.
+    """
+    if b"\xff\xd9" not in bytes(data[-8:]):
+        raise DecodeError(
+            f"Unable to decode frame {frame.index}: the {standard} codestream does not end "
+            "with an end-of-image marker (FFD9); it is truncated or corrupt"
+        )
+
+
 def _container_size(precision: int | None) -> int | None:
     if precision is None or precision <= 0:
         return None
@@ -116,12 +131,15 @@ def decode_jpeg(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     >>> bool((frame.out == arr).all())
     True
     """
+    _require_end_marker(data, frame, "JPEG")
     params = jpeg_parameters(data)
     precision = params.get("precision")
     imagecodecs = _imagecodecs()
     jpeg8 = _codec("JPEG8", "jpeg8_decode", frame)
-    if precision is not None and precision > 8 and not imagecodecs.jpeg8_version().startswith(
-        "libjpeg_turbo 3"
+    if (
+        precision is not None
+        and precision > 8
+        and not imagecodecs.jpeg8_version().startswith("libjpeg_turbo 3")
     ):
         # libjpeg(-turbo) < 3 decodes only 8-bit samples; liblj92 handles lossless.
         if frame.image.transfer_syntax.lossy:
@@ -133,7 +151,12 @@ def decode_jpeg(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     if frame.image.samples_per_pixel == 3:
         # Same colour space in and out: libjpeg-turbo does no colour conversion.
         return _decode_into(
-            jpeg8, data, frame, _container_size(precision), colorspace="YCbCr", outcolorspace="YCbCr"
+            jpeg8,
+            data,
+            frame,
+            _container_size(precision),
+            colorspace="YCbCr",
+            outcolorspace="YCbCr",
         )
     return _decode_into(jpeg8, data, frame, _container_size(precision))
 
@@ -155,7 +178,7 @@ def decode_jpegls(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     [[0, 1, 2], [3, 4, 5]]
     """
     func = _codec("JPEGLS", "jpegls_decode", frame)
-    precision = frame.info.get("jls_precision")
+    precision = frame.info.get("jls_precision", frame.image.bits_stored)
     return _decode_into(func, data, frame, _container_size(precision))
 
 
@@ -183,7 +206,9 @@ def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     [[0, 1, 2], [3, 4, 5]]
     """
     func = _codec("JPEG2K", "jpeg2k_decode", frame)
-    result = _decode_into(func, data, frame, _container_size(frame.info.get("j2k_precision")))
+    result = _decode_into(
+        func, data, frame, _container_size(frame.info.get("j2k_precision", frame.image.bits_stored))
+    )
     _report_j2k_colour(frame)
     return result
 
@@ -202,8 +227,9 @@ def decode_htj2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     ...              DecodeFrame(image=image, index=0, options={})).tolist()
     [[0, 1000, 2000], [3000, 4000, 5000]]
     """
+    _require_end_marker(data, frame, "HTJ2K")
     imagecodecs = _imagecodecs()
-    itemsize = _container_size(frame.info.get("j2k_precision"))
+    itemsize = _container_size(frame.info.get("j2k_precision", frame.image.bits_stored))
     if getattr(getattr(imagecodecs, "HTJ2K", None), "available", False):
         result = _decode_into(imagecodecs.htj2k_decode, data, frame, itemsize)
     else:

@@ -79,7 +79,10 @@ def decode_jpeg(data: bytes, frame: DecodeFrame) -> np.ndarray:
                 # Adobe transform 1: libjpeg converts YCbCr to RGB while decoding.
                 frame.info["photometric_interpretation"] = "RGB"
         buffer = pil.tobytes()
-    return np.frombuffer(buffer, dtype="u1")
+        width, height = pil.size
+        bands = len(pil.getbands())
+    arr = np.frombuffer(buffer, dtype="u1")
+    return arr.reshape(height, width, bands) if bands > 1 else arr.reshape(height, width)
 
 
 def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray:
