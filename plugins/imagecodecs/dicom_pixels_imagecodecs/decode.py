@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -104,6 +105,12 @@ def _require_end_marker(data: bytes, frame: DecodeFrame, standard: str) -> None:
         )
 
 
+def _libjpeg_turbo_3() -> bool:
+    """``True`` when imagecodecs' JPEG8 codec is libjpeg-turbo 3 or later."""
+    match = re.match(r"libjpeg_turbo (\d+)", _imagecodecs().jpeg8_version())
+    return match is not None and int(match.group(1)) >= 3
+
+
 def _container_size(precision: int | None) -> int | None:
     if precision is None or precision <= 0:
         return None
@@ -132,22 +139,20 @@ def decode_jpeg(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     True
     """
     _require_end_marker(data, frame, "JPEG")
-    params = jpeg_parameters(data)
-    precision = params.get("precision")
+    precision = jpeg_parameters(data).get("precision")
     imagecodecs = _imagecodecs()
-    jpeg8 = _codec("JPEG8", "jpeg8_decode", frame)
-    if (
-        precision is not None
-        and precision > 8
-        and not imagecodecs.jpeg8_version().startswith("libjpeg_turbo 3")
-    ):
-        # libjpeg(-turbo) < 3 decodes only 8-bit samples; liblj92 handles lossless.
-        if frame.image.transfer_syntax.lossy:
-            raise DecodeError(
-                f"Unable to decode frame {frame.index}: {precision}-bit JPEG needs "
-                f"imagecodecs built with libjpeg-turbo 3 (found {imagecodecs.jpeg8_version()})"
-            )
-        return _decode_into(_codec("LJPEG", "ljpeg_decode", frame), data, frame, None)
+    has_jpeg8 = getattr(getattr(imagecodecs, "JPEG8", None), "available", False)
+    if not has_jpeg8 or (precision is not None and precision > 8 and not _libjpeg_turbo_3()):
+        # Only libjpeg-turbo 3 decodes more than 8 bits and lossless (Process 14)
+        # data; without it liblj92 (``ljpeg_decode``) handles lossless frames.
+        if frame.image.transfer_syntax.lossy is False:
+            return _decode_into(_codec("LJPEG", "ljpeg_decode", frame), data, frame, None)
+        _codec("JPEG8", "jpeg8_decode", frame)  # raises when JPEG8 is missing
+        raise DecodeError(
+            f"Unable to decode frame {frame.index}: {precision}-bit JPEG needs imagecodecs "
+            f"built with libjpeg-turbo 3 or later (found {imagecodecs.jpeg8_version()})"
+        )
+    jpeg8 = imagecodecs.jpeg8_decode
     if frame.image.samples_per_pixel == 3:
         # Same colour space in and out: libjpeg-turbo does no colour conversion.
         return _decode_into(

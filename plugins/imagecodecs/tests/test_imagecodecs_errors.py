@@ -108,3 +108,16 @@ def test_j2k_with_32_bit_allocation_is_declined_up_front() -> None:
         dp.get_decoder("JPEG2000Lossless").as_array(
             FramesSource([b"\xff\x4f"], image), decoding_plugin="imagecodecs"
         )
+
+
+def test_lossless_jpeg_falls_back_to_liblj92_without_libjpeg_turbo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file(FILES["jpeg_lossless"])
+    expected = dp.pixel_array(path, decoding_plugin="imagecodecs")
+    monkeypatch.setattr(imagecodecs, "JPEG8", type("Missing", (), {"available": False}))
+    assert np.array_equal(dp.pixel_array(path, decoding_plugin="imagecodecs"), expected)
+    with pytest.raises(DecodeError, match="built without the JPEG8 codec"):
+        dp.pixel_array(get_testdata_file(FILES["jpeg"]), decoding_plugin="imagecodecs")
