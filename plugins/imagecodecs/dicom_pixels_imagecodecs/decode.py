@@ -61,7 +61,7 @@ def _codec(name: str, function: str, frame: DecodeFrame) -> Callable[..., Any]:
             f"{getattr(imagecodecs, '__version__', '')} was built without the {name} codec "
             f"({function}); install an imagecodecs wheel that includes it"
         )
-    return func  # type: ignore[no-any-return]
+    return func
 
 
 def _imagecodecs() -> ModuleType:

@@ -6,13 +6,17 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import imagecodecs
 import numpy as np
 import pytest
 
 import dicom_pixels as dp
 from dicom_pixels.errors import DecodeError, DicomPixelsError
 from dicom_pixels.source import FramesSource, open_source
+
+imagecodecs = pytest.importorskip(
+    "imagecodecs", reason="imagecodecs is the backend of the imagecodecs plugin"
+)
+pytest.importorskip("pydicom", reason="pydicom is the reference decoder of these tests")
 
 #: One pydicom file per codec family of the plugin.
 FILES = {

@@ -15,11 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import imagecodecs
 import numpy as np
 import pytest
 
 import dicom_pixels as dp
+
+imagecodecs = pytest.importorskip(
+    "imagecodecs", reason="imagecodecs is the backend of the imagecodecs plugin"
+)
+pytest.importorskip("pydicom", reason="pydicom is the reference decoder of these tests")
 
 HTJ2K_SYNTAXES = ["1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203"]
 

@@ -19,6 +19,11 @@ import dicom_pixels as dp
 from dicom_pixels.errors import DicomPixelsError
 from dicom_pixels.uid import lookup
 
+imagecodecs = pytest.importorskip(
+    "imagecodecs", reason="imagecodecs is the backend of the imagecodecs plugin"
+)
+pytest.importorskip("pydicom", reason="pydicom is the reference decoder of these tests")
+
 #: Max absolute difference from pydicom's plugins for lossy transfer syntaxes, per
 #: plugin and per output ("raw" components or converted "rgb"). libjpeg-turbo is the
 #: JPEG library of imagecodecs, GDCM's and Pillow's builds alike: identical output.

@@ -29,18 +29,22 @@ gives the same pixels through either library:
 from __future__ import annotations
 
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dicom_pixels.codec import DecodeFrame
 from dicom_pixels.errors import DecodeError
 
+if TYPE_CHECKING:
+    from PIL.ImageFile import ImageFile
+
 __all__ = ["decode_j2k", "decode_jpeg"]
 
 _JPEG_EXTENDED = "1.2.840.10008.1.2.4.51"
 
 
-def _open(data: bytes, formats: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _open(data: bytes, formats: tuple[str, ...]) -> ImageFile:
     from PIL import Image
 
     return Image.open(BytesIO(data), formats=formats)

@@ -10,6 +10,9 @@ import dicom_pixels as dp
 from dicom_pixels.errors import DecodeError
 from dicom_pixels.source import FramesSource, open_source
 
+pytest.importorskip("PIL", reason="Pillow is the backend of the pillow plugin")
+pytest.importorskip("pydicom", reason="pydicom is the reference decoder of these tests")
+
 
 @pytest.mark.parametrize(
     "name",

@@ -17,6 +17,9 @@ import pytest
 import dicom_pixels as dp
 from dicom_pixels.errors import DicomPixelsError
 
+pytest.importorskip("PIL", reason="Pillow is the backend of the pillow plugin")
+pytest.importorskip("pydicom", reason="pydicom is the reference decoder of these tests")
+
 OPTION_SETS: list[dict[str, Any]] = [{}, {"as_rgb": False}, {"raw": True}]
 
 
