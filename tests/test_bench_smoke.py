@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).parent / "benchmarks" / "bench.py"
+pytest.importorskip("imagecodecs", reason="the benchmark generates its JPEG workloads with imagecodecs")
 
 
 def test_benchmark_prints_a_row_per_workload_at_tiny_scale(tmp_path):

@@ -384,10 +384,13 @@ class _Run:
     # -- whole calls ---------------------------------------------------------------------------
 
     def _workers(self, frames: int) -> int:
+        """Threads for the remaining frames: as asked, else one per core when the codec
+        that decoded the first frame releases the GIL (threads would only contend otherwise)."""
         requested = self.options.get("workers")
         if requested is not None:
             return max(1, min(int(requested), frames))
-        if frames > 1 and all(c.releases_gil for c in self.codecs):
+        codec = self._preferred
+        if frames > 1 and codec is not None and codec.releases_gil:
             return max(1, min(os.cpu_count() or 1, frames))
         return 1
 
@@ -414,13 +417,15 @@ class _Run:
             if plan is not None:
                 convert_frame_color_space(out[i], to_rgb=plan)
 
-        workers = self._workers(total)
+        # The first frame is decoded alone: it picks the codec (and so whether threads help).
+        work(0)
+        workers = self._workers(total - 1)
         if workers > 1:
             with ThreadPoolExecutor(workers, thread_name_prefix="dicom-pixels") as pool:
-                for _ in pool.map(work, range(total)):
+                for _ in pool.map(work, range(1, total)):
                     pass
         else:
-            for i in range(total):
+            for i in range(1, total):
                 work(i)
         first = infos[0] or {}
         _, pi = self._color_plan(first, raw)

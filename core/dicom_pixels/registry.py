@@ -214,6 +214,7 @@ class CodecRegistrar:
         supports: Capabilities | None = None,
         releases_gil: bool = False,
         priority: int = 50,
+        install_hint: str | None = None,
     ) -> None:
         """Declare a frame decoder for one or more transfer syntaxes.
 
@@ -229,8 +230,11 @@ class CodecRegistrar:
             works, so frames may be decoded in parallel threads.
         :param priority: default rank among plugins for the same transfer syntax;
             lower is tried first. Users can override the order.
+        :param install_hint: the command that installs this codec's requirements, when it
+            differs from the plugin's (e.g. an optional GPL backend behind an extra).
         """
-        self._add("decode", transfer_syntaxes, target, requires, supports, releases_gil, priority)
+        self._add("decode", transfer_syntaxes, target, requires, supports, releases_gil, priority,
+                  install_hint)
 
     def add_encoder(
         self,
@@ -241,13 +245,15 @@ class CodecRegistrar:
         supports: Capabilities | None = None,
         releases_gil: bool = False,
         priority: int = 50,
+        install_hint: str | None = None,
     ) -> None:
         """Declare a frame encoder; arguments as for :meth:`add_decoder`.
 
         The function is called as ``function(arr, frame)`` with one frame as an
         array and an :class:`~dicom_pixels.codec.EncodeFrame`; it returns bytes.
         """
-        self._add("encode", transfer_syntaxes, target, requires, supports, releases_gil, priority)
+        self._add("encode", transfer_syntaxes, target, requires, supports, releases_gil, priority,
+                  install_hint)
 
     def _add(
         self,
@@ -258,6 +264,7 @@ class CodecRegistrar:
         supports: Capabilities | None,
         releases_gil: bool,
         priority: int,
+        install_hint: str | None = None,
     ) -> None:
         if isinstance(transfer_syntaxes, str):
             transfer_syntaxes = [transfer_syntaxes]
@@ -288,7 +295,7 @@ class CodecRegistrar:
                     supports=supports or Capabilities(),
                     releases_gil=releases_gil,
                     priority=priority,
-                    install_hint=self.install_hint,
+                    install_hint=self.install_hint if install_hint is None else install_hint,
                 )
             )
 

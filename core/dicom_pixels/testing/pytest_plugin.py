@@ -10,6 +10,35 @@ from __future__ import annotations
 from typing import Any
 
 
+def pytest_addoption(parser: Any) -> None:
+    """Register the ``dicom_pixels_offline`` ini option."""
+    parser.addini(
+        "dicom_pixels_offline",
+        "stop pydicom from downloading its external test data (tests must run offline)",
+        type="bool",
+        default=False,
+    )
+
+
+def pytest_configure(config: Any) -> None:
+    """With ``dicom_pixels_offline = true``, make pydicom's test-data download fail at once.
+
+    ``pydicom.data.get_testdata_files(pattern)`` tries to download every online file whose
+    name matches the pattern, retrying with sleeps: offline, a test run would hang.
+    """
+    if not config.getini("dicom_pixels_offline"):
+        return
+    try:
+        from pydicom.data import data_manager
+    except ImportError:
+        return
+
+    def no_download(filename: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"offline test run: not downloading pydicom test file {filename}")
+
+    data_manager.data_path_with_download = no_download  # type: ignore[assignment]
+
+
 def pytest_generate_tests(metafunc: Any) -> None:
     """Give each ``conformance_case`` test one parameter per reference file."""
     if "conformance_case" not in metafunc.fixturenames:
