@@ -26,8 +26,10 @@ from .api import iter_pixels, pixel_array
 from .codec import DecodeFrame, EncodeFrame
 from .decoder import Decoder, get_decoder
 from .description import ImageDescription
+from .encoder import Encoder, get_encoder
 from .errors import DicomPixelsError
 from .hookspecs import hookimpl
+from .pixel_dataset import compress, decompress, set_pixel_data
 from .registry import (
     Capabilities,
     get_plugin_priority,
@@ -43,14 +45,18 @@ __all__ = [
     "Decoder",
     "DicomPixelsError",
     "EncodeFrame",
+    "Encoder",
     "FramesSource",
     "ImageDescription",
     "PixelSource",
     "__version__",
+    "compress",
+    "decompress",
     "encaps",
     "errors",
     "examples",
     "get_decoder",
+    "get_encoder",
     "get_plugin_priority",
     "hookimpl",
     "iter_pixels",
@@ -59,6 +65,7 @@ __all__ = [
     "plugins",
     "processing",
     "register",
+    "set_pixel_data",
     "set_plugin_priority",
     "uid",
 ]

@@ -1,0 +1,779 @@
+"""The encoding pipeline: from arrays (or decoded pixel data) to encoded frames.
+
+:func:`get_encoder` returns the :class:`Encoder` of a transfer syntax, the
+mirror of :func:`~dicom_pixels.decoder.get_decoder`. An encode runs, before
+any codec is called:
+
+1. describe the source (an ndarray plus description keywords, little-endian
+   ``bytes`` plus their description, a pydicom ``Dataset``, a path or a
+   :class:`~dicom_pixels.source.PixelSource`, decoded through our decoder);
+2. check the image against the *encoding profile* of the target transfer
+   syntax (PS3.5 8.2) and the options against the transfer syntax
+   (:func:`check_options`), raising :class:`EncodingProfileError`;
+3. select the plugins (``manager.select(uid, "encode", image, plugin)``, as the
+   decoder does), then per frame: check the values fit Bits Stored, call the
+   first codec that succeeds, and yield its bytes.
+
+Native transfer syntaxes need no codec: the frame's bytes are laid out by the
+core (byte order, planar configuration, 1-bit packing; PS3.5 8.1.1, A.1-A.3).
+
+>>> import numpy as np, dicom_pixels as dp
+>>> arr = np.arange(16, dtype="u1").reshape(4, 4)
+>>> data = dp.get_encoder("RLELossless").encode(arr, encoding_plugin="native")
+>>> dp.get_decoder("RLELossless").as_array([data], rows=4, columns=4, samples_per_pixel=1,
+...     bits_allocated=8, pixel_representation=0, photometric_interpretation="MONOCHROME2",
+...     transfer_syntax_uid="RLELossless")[0].tolist() == arr.tolist()
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .codec import EncodeFrame
+from .description import ImageDescription
+from .errors import (
+    DicomPixelsError,
+    EncodeError,
+    EncodingProfileError,
+    InvalidPixelDescriptionError,
+)
+from .registry import Codec, manager
+from .source import IMAGE_PIXEL_OPTIONS, PixelSource, _is_dataset, open_source
+from .uid import TransferSyntax, lookup
+
+__all__ = [
+    "ENCODING_PROFILES",
+    "EncodingProfile",
+    "Encoder",
+    "check_options",
+    "check_profile",
+    "get_encoder",
+    "lossy_method",
+]
+
+_MONO = ("MONOCHROME1", "MONOCHROME2")
+_BITS_8_16 = frozenset({8, 16})
+_J2K_BITS = frozenset({8, 16, 24, 32, 40})
+
+
+@dataclass(frozen=True)
+class EncodingProfile:
+    """One allowed combination of Image Pixel values for a transfer syntax (PS3.5 8.2)."""
+
+    photometric_interpretation: str
+    samples_per_pixel: int
+    pixel_representations: frozenset[int]
+    bits_allocated: frozenset[int]
+    bits_stored: range
+
+    def matches(self, image: ImageDescription) -> bool:
+        """``True`` when *image* fits this combination."""
+        return (
+            image.photometric_interpretation == self.photometric_interpretation
+            and image.samples_per_pixel == self.samples_per_pixel
+            and image.pixel_representation in self.pixel_representations
+            and image.bits_allocated in self.bits_allocated
+            and image.bits_stored in self.bits_stored
+        )
+
+    def __str__(self) -> str:
+        signed = "/".join("signed" if r else "unsigned" for r in sorted(self.pixel_representations))
+        stored = self.bits_stored
+        bits = f"{stored.start}" if len(stored) == 1 else f"{stored.start}-{stored.stop - 1}"
+        allocated = "/".join(str(b) for b in sorted(self.bits_allocated))
+        return (
+            f"{self.photometric_interpretation}, {self.samples_per_pixel} sample(s), {signed}, "
+            f"Bits Allocated {allocated}, Bits Stored {bits}"
+        )
+
+
+def _p(pi: str, spp: int, reps: Iterable[int], ba: Iterable[int], bs: range) -> EncodingProfile:
+    return EncodingProfile(pi, spp, frozenset(reps), frozenset(ba), bs)
+
+
+def _mono(reps: Iterable[int], ba: Iterable[int], bs: range) -> list[EncodingProfile]:
+    return [_p(pi, 1, reps, ba, bs) for pi in _MONO]
+
+
+# PS3.5 Table 8.2.1-1 (JPEG lossy), Table 8.2.1-2 (JPEG lossless), Table 8.2.3-1
+# (JPEG-LS), Table 8.2.4-1 (JPEG 2000, also used by HTJ2K, 8.2.15), 8.2.2 (RLE).
+_JPEG_BASELINE = [
+    *_mono((0,), (8,), range(8, 9)),
+    _p("YBR_FULL_422", 3, (0,), (8,), range(8, 9)),
+    _p("RGB", 3, (0,), (8,), range(8, 9)),  # the codec converts to YBR_FULL_422
+]
+_JPEG_EXTENDED = [
+    *_JPEG_BASELINE,
+    *_mono((0,), (16,), range(12, 13)),
+]
+_JPEG_LOSSLESS = [
+    *_mono((0, 1), _BITS_8_16, range(1, 17)),
+    _p("PALETTE COLOR", 1, (0,), _BITS_8_16, range(1, 17)),
+    _p("YBR_FULL", 3, (0,), _BITS_8_16, range(1, 17)),
+    _p("RGB", 3, (0,), _BITS_8_16, range(1, 17)),
+]
+_JPEG_LS_LOSSLESS = [
+    *_mono((0, 1), _BITS_8_16, range(2, 17)),
+    _p("PALETTE COLOR", 1, (0,), _BITS_8_16, range(2, 17)),
+    _p("YBR_FULL", 3, (0,), (8,), range(2, 9)),
+    _p("RGB", 3, (0,), _BITS_8_16, range(2, 17)),
+]
+_JPEG_LS_NEAR = [p for p in _JPEG_LS_LOSSLESS if p.photometric_interpretation != "PALETTE COLOR"]
+_J2K_LOSSLESS = [
+    *_mono((0, 1), _J2K_BITS, range(1, 39)),
+    _p("PALETTE COLOR", 1, (0,), _BITS_8_16, range(1, 17)),
+    _p("YBR_RCT", 3, (0,), _J2K_BITS, range(1, 39)),
+    _p("RGB", 3, (0,), _J2K_BITS, range(1, 39)),
+    _p("YBR_FULL", 3, (0,), _J2K_BITS, range(1, 39)),
+]
+_J2K_LOSSY = [
+    *_mono((0, 1), _J2K_BITS, range(1, 39)),
+    _p("YBR_ICT", 3, (0,), _J2K_BITS, range(1, 39)),
+    _p("RGB", 3, (0,), _J2K_BITS, range(1, 39)),
+    _p("YBR_FULL", 3, (0,), _J2K_BITS, range(1, 39)),
+]
+_RLE = [
+    # PS3.5 G.2: one segment per byte of each sample, at most 15; dicom-pixels also
+    # accepts 32-bit monochrome data (4 segments), which pydicom's own files use.
+    *_mono((0, 1), (8, 16, 32), range(1, 33)),
+    _p("PALETTE COLOR", 1, (0,), _BITS_8_16, range(1, 17)),
+    _p("YBR_FULL", 3, (0,), (8,), range(1, 9)),
+    _p("RGB", 3, (0,), _BITS_8_16, range(1, 17)),
+]
+# PS3.5 8.2.x (JPEG XL): grayscale and colour, unsigned, up to 16 bits as encoded by
+# libjxl. JPEG XL JPEG Recompression needs a JPEG bitstream, not pixels.
+_JPEG_XL = [
+    *_mono((0,), _BITS_8_16, range(1, 17)),
+    _p("RGB", 3, (0,), _BITS_8_16, range(1, 17)),
+    _p("YBR_FULL", 3, (0,), (8,), range(1, 9)),
+]
+
+#: Allowed Image Pixel combinations per transfer syntax UID; native syntaxes,
+#: Deflated Image Frame Compression and Encapsulated Uncompressed accept any valid image.
+ENCODING_PROFILES: dict[str, list[EncodingProfile]] = {
+    "1.2.840.10008.1.2.4.50": _JPEG_BASELINE,
+    "1.2.840.10008.1.2.4.51": _JPEG_EXTENDED,
+    "1.2.840.10008.1.2.4.57": _JPEG_LOSSLESS,
+    "1.2.840.10008.1.2.4.70": _JPEG_LOSSLESS,
+    "1.2.840.10008.1.2.4.80": _JPEG_LS_LOSSLESS,
+    "1.2.840.10008.1.2.4.81": _JPEG_LS_NEAR,
+    "1.2.840.10008.1.2.4.90": _J2K_LOSSLESS,
+    "1.2.840.10008.1.2.4.91": _J2K_LOSSY,
+    "1.2.840.10008.1.2.4.92": _J2K_LOSSLESS,
+    "1.2.840.10008.1.2.4.93": _J2K_LOSSY,
+    "1.2.840.10008.1.2.4.201": _J2K_LOSSLESS,
+    "1.2.840.10008.1.2.4.202": _J2K_LOSSLESS,
+    "1.2.840.10008.1.2.4.203": _J2K_LOSSY,
+    "1.2.840.10008.1.2.4.110": _JPEG_XL,
+    "1.2.840.10008.1.2.4.112": _JPEG_XL,
+    "1.2.840.10008.1.2.5": _RLE,
+}
+
+_J2K_FAMILIES = ("j2k", "htj2k")
+_LOSSY_CAPABLE = frozenset({"1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.203"})
+_JPEG_LOSSY = frozenset({"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"})
+_JPEG_XL_UIDS = frozenset({"1.2.840.10008.1.2.4.110", "1.2.840.10008.1.2.4.112"})
+
+#: (0028,2114) Lossy Image Compression Method defined terms (PS3.3 C.7.6.1.1.5.1).
+_LOSSY_METHODS = {
+    "jpeg": "ISO_10918_1",
+    "jpegls": "ISO_14495_1",
+    "j2k": "ISO_15444_1",
+    "htj2k": "ISO_15444_15",
+    "jpegxl": "ISO_18181_1",
+}
+
+
+def _ts_name(ts: TransferSyntax) -> str:
+    return f"'{ts.name}'"
+
+
+def check_profile(image: ImageDescription, uid: str | TransferSyntax) -> None:
+    """Check *image* against the encoding profiles of *uid* (PS3.5 8.2).
+
+    :raises EncodingProfileError: naming the values that do not fit and every
+        allowed combination.
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> image = ImageDescription(4, 4, 1, 16, 16, 0, "MONOCHROME2", "JPEGBaseline8Bit")
+    >>> check_profile(image, "JPEGBaseline8Bit")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.EncodingProfileError: The image cannot be encoded as 'JPEG Baseline (Process 1)'...
+    """
+    ts = lookup(uid)
+    if not ts.carries_pixels or ts.family in ("mpeg", "hevc", "jpip", "mime", "smpte"):
+        raise EncodingProfileError(f"dicom-pixels cannot encode pixel data as {_ts_name(ts)}")
+    if ts.uid == "1.2.840.10008.1.2.4.111":
+        raise EncodingProfileError(
+            "'JPEG XL JPEG Recompression' re-encodes an existing JPEG bitstream losslessly "
+            "(PS3.5 8.2.x): it cannot be produced from pixels; use 'JPEGXL' or 'JPEGXLLossless'"
+        )
+    if image.is_float and ts.encapsulated:
+        raise EncodingProfileError(
+            f"{image.pixel_keyword} can only be stored in a native transfer syntax, not "
+            f"{_ts_name(ts)} (PS3.5 8.2, A.4: only (7FE0,0010) Pixel Data is encapsulated)"
+        )
+    profiles = ENCODING_PROFILES.get(ts.uid)
+    if profiles is None or any(p.matches(image) for p in profiles):
+        return
+    allowed = "\n".join(f"    {p}" for p in profiles)
+    kind = "signed" if image.pixel_representation else "unsigned"
+    raise EncodingProfileError(
+        f"The image cannot be encoded as {_ts_name(ts)}: it is "
+        f"{image.photometric_interpretation}, {image.samples_per_pixel} sample(s), {kind}, "
+        f"Bits Allocated {image.bits_allocated}, Bits Stored {image.bits_stored}, which is "
+        f"not an allowed combination (PS3.5 8.2). Allowed:\n{allowed}"
+    )
+
+
+def check_options(uid: str | TransferSyntax, options: Mapping[str, Any], image: ImageDescription | None = None) -> None:
+    """Check the encoding options against the transfer syntax (and the image), before any work.
+
+    * ``j2k_cr`` / ``j2k_psnr`` (JPEG 2000, HTJ2K): exactly one for the lossy
+      syntaxes, neither for the lossless ones; lists of positive numbers, compression
+      ratios decreasing and at least 1, PSNR values increasing;
+    * ``jls_error`` (JPEG-LS NEAR, ISO/IEC 14495-1 C.2.4.1.1): 0 for lossless,
+      ``0 <= NEAR <= min(255, (2**bits_stored - 1) // 2)`` for near-lossless;
+    * ``quality`` (JPEG lossy, JPEG XL): an integer 1-100;
+    * ``use_mct`` (JPEG 2000, HTJ2K): a bool, ``True`` only for RGB images;
+    * ``planar_configuration`` of the output: 0 for encapsulated syntaxes (PS3.5 8.2.1,
+      8.2.3, 8.2.4: "shall be 0"), 0 or 1 for native ones.
+
+    :raises EncodingProfileError: naming the option and what is allowed.
+
+    >>> check_options("JPEG2000", {"j2k_cr": [20], "j2k_psnr": [40]})
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.EncodingProfileError: 'JPEG 2000 Image Compression' needs exactly one of 'j2k_cr' or 'j2k_psnr', not both
+    """
+    ts = lookup(uid)
+    name = _ts_name(ts)
+
+    def fail(message: str) -> None:
+        raise EncodingProfileError(message)
+
+    cr, psnr = options.get("j2k_cr"), options.get("j2k_psnr")
+    if ts.family in _J2K_FAMILIES:
+        if ts.uid in _LOSSY_CAPABLE:
+            if cr is not None and psnr is not None:
+                fail(f"{name} needs exactly one of 'j2k_cr' or 'j2k_psnr', not both")
+            if cr is None and psnr is None:
+                fail(
+                    f"{name} needs a lossy setting: exactly one of 'j2k_cr' (compression "
+                    "ratios, e.g. [20]) or 'j2k_psnr' (PSNR in dB, e.g. [40]); for lossless "
+                    "encoding use the '(Lossless Only)' transfer syntax"
+                )
+            values = _number_list(cr if cr is not None else psnr, "j2k_cr" if cr is not None else "j2k_psnr")
+            if cr is not None and (values != sorted(values, reverse=True) or values[-1] < 1):
+                fail(f"'j2k_cr' must decrease from layer to layer and be at least 1, not {cr!r}")
+            if psnr is not None and values != sorted(values):
+                fail(f"'j2k_psnr' must increase from layer to layer, not {psnr!r}")
+        elif cr is not None or psnr is not None:
+            fail(
+                f"'j2k_cr' and 'j2k_psnr' are lossy settings, which {name} does not allow; "
+                "use the lossy JPEG 2000 / HTJ2K transfer syntax instead"
+            )
+        mct = options.get("use_mct")
+        if mct is not None:
+            if not isinstance(mct, bool):
+                fail(f"'use_mct' must be True or False, not {mct!r}")
+            if mct and image is not None and image.photometric_interpretation != "RGB":
+                fail(
+                    f"'use_mct' applies only to RGB images (PS3.5 8.2.4), not "
+                    f"{image.photometric_interpretation}"
+                )
+    else:
+        for key in ("j2k_cr", "j2k_psnr", "use_mct"):
+            if options.get(key) is not None:
+                fail(f"'{key}' is a JPEG 2000 option; it does not apply to {name}")
+
+    error = options.get("jls_error")
+    if ts.family == "jpegls":
+        if error is not None:
+            if isinstance(error, bool) or not isinstance(error, (int, np.integer)):
+                fail(f"'jls_error' must be an integer, not {error!r}")
+            limit = 255 if image is None else min(255, (2**image.bits_stored - 1) // 2)
+            if ts.lossy and not 0 <= error <= limit:
+                fail(
+                    f"'jls_error' (the JPEG-LS NEAR parameter) must be in the range 0 to {limit} "
+                    f"for this image (ISO/IEC 14495-1 C.2.4.1.1), not {error}"
+                )
+            if not ts.lossy and error != 0:
+                fail(
+                    f"{name} is lossless: 'jls_error' must be 0, not {error}; use "
+                    "'JPEGLSNearLossless' for near-lossless encoding"
+                )
+    elif error is not None:
+        fail(f"'jls_error' is a JPEG-LS option; it does not apply to {name}")
+
+    quality = options.get("quality")
+    if quality is not None:
+        if ts.uid not in _JPEG_LOSSY and ts.uid not in _JPEG_XL_UIDS:
+            fail(f"'quality' applies to lossy JPEG and JPEG XL, not to {name}")
+        if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
+            fail(f"'quality' must be an integer in the range 1 to 100, not {quality!r}")
+        if ts.uid == "1.2.840.10008.1.2.4.110" and quality != 100:
+            fail(f"{name} is lossless: 'quality' must be 100 or absent, not {quality}")
+
+    planar = options.get("planar_configuration")
+    if planar is not None:
+        if planar not in (0, 1):
+            fail(f"'planar_configuration' must be 0 or 1, not {planar!r}")
+        if ts.encapsulated and planar != 0:
+            fail(
+                f"The Planar Configuration of {name} pixel data shall be 0 (PS3.5 8.2): the "
+                "codec decides how samples are interleaved"
+            )
+
+
+def _number_list(value: Any, name: str) -> list[float]:
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    try:
+        numbers = [float(v) for v in items]
+    except (TypeError, ValueError):
+        raise EncodingProfileError(f"'{name}' must be a list of numbers, not {value!r}") from None
+    if not numbers or any(not math.isfinite(v) or v <= 0 for v in numbers):
+        raise EncodingProfileError(f"'{name}' must be a non-empty list of positive numbers, not {value!r}")
+    return numbers
+
+
+def is_lossy(uid: str | TransferSyntax, options: Mapping[str, Any]) -> bool:
+    """Whether encoding with *options* as *uid* loses information.
+
+    >>> is_lossy("JPEGLSNearLossless", {"jls_error": 0}), is_lossy("JPEG2000", {"j2k_cr": [10]})
+    (False, True)
+    """
+    ts = lookup(uid)
+    if ts.family == "jpegls":
+        return bool(ts.lossy) and bool(options.get("jls_error", 0))
+    if ts.lossy is None:
+        if ts.family in _J2K_FAMILIES:
+            return options.get("j2k_cr") is not None or options.get("j2k_psnr") is not None
+        if ts.family == "jpegxl":
+            return options.get("quality", 90) != 100
+        return False
+    return bool(ts.lossy)
+
+
+def lossy_method(uid: str | TransferSyntax) -> str:
+    """The (0028,2114) Lossy Image Compression Method term for *uid* (PS3.3 C.7.6.1.1.5.1).
+
+    >>> lossy_method("JPEG2000")
+    'ISO_15444_1'
+    """
+    return _LOSSY_METHODS.get(lookup(uid).family, "")
+
+
+# -- sources of frames to encode ------------------------------------------------------------------
+
+_MONO_PI = frozenset({"MONOCHROME1", "MONOCHROME2", "PALETTE COLOR"})
+
+
+class _Feed:
+    """Frames to encode, as arrays of shape ``image.frame_shape`` (planar configuration 0)."""
+
+    image: ImageDescription
+    count: int
+
+    def frames(self, indices: Iterable[int]) -> Iterator[np.ndarray]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the feed opened."""
+
+
+class _ArrayFeed(_Feed):
+    def __init__(self, arr: np.ndarray, image: ImageDescription) -> None:
+        self.arr = arr
+        self.image = image
+        self.count = image.number_of_frames
+
+    def frames(self, indices: Iterable[int]) -> Iterator[np.ndarray]:
+        for i in indices:
+            if not 0 <= i < self.count:
+                raise InvalidPixelDescriptionError(
+                    f"There is no frame {i}: the array holds {self.count} frame(s)"
+                )
+            yield self.arr if self.count == 1 and self.arr.ndim == len(self.image.frame_shape) else self.arr[i]
+
+
+class _DecodedFeed(_Feed):
+    """Frames decoded one at a time from a dataset, a file or a PixelSource."""
+
+    def __init__(self, src: Any, options: Mapping[str, Any]) -> None:
+        from .decoder import get_decoder
+
+        self.source = open_source(src, **{k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS})
+        self._owns = self.source is not src
+        try:
+            image = self.source.image
+            self.decoder = get_decoder(image.transfer_syntax_uid)
+            self.decode_options: dict[str, Any] = {
+                "as_rgb": False,
+                "decoding_plugin": options.get("decoding_plugin", ""),
+            }
+            self.count = self.source.frame_count
+            if not options.get("allow_excess_frames", True):
+                self.count = min(self.count, image.number_of_frames)
+            first, meta = next(self.decoder.iter_array(self.source, indices=[0], **self.decode_options))
+            pi = meta["photometric_interpretation"]
+            if pi == "YBR_FULL_422" and image.samples_per_pixel == 3:
+                pi = "YBR_FULL"  # decoded frames hold every chroma sample (PS3.3 C.7.6.3.1.2)
+            self._first: np.ndarray | None = first
+            self.image = image.replace(
+                photometric_interpretation=pi,
+                planar_configuration=0,
+                number_of_frames=self.count,
+                pixel_vr=None,
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    def frames(self, indices: Iterable[int]) -> Iterator[np.ndarray]:
+        pending = list(indices)
+        if pending[:1] == [0] and self._first is not None:
+            first, self._first = self._first, None
+            yield first
+            pending = pending[1:]
+        if pending:
+            for arr, _ in self.decoder.iter_array(self.source, indices=pending, **self.decode_options):
+                yield arr
+
+    def close(self) -> None:
+        if self._owns:
+            self.source.close()
+
+
+def _describe_array(arr: np.ndarray, options: Mapping[str, Any]) -> ImageDescription:
+    """Describe an ndarray from its shape and dtype plus any description keywords."""
+    kind = arr.dtype.kind
+    if kind not in "uifb":
+        raise InvalidPixelDescriptionError(
+            f"Unable to encode an array of dtype '{arr.dtype}': use an integer or float dtype"
+        )
+    pi = options.get("photometric_interpretation")
+    spp = options.get("samples_per_pixel")
+    if spp is None:
+        if pi is not None:
+            spp = 1 if pi in _MONO_PI else 3
+        else:
+            spp = arr.shape[-1] if arr.ndim == 4 or (arr.ndim == 3 and arr.shape[-1] == 3) else 1
+    spp = int(spp)
+    if pi is None:
+        pi = "MONOCHROME2" if spp == 1 else "RGB"
+    frame_ndim = 2 if spp == 1 else 3
+    if arr.ndim not in (frame_ndim, frame_ndim + 1) or (spp > 1 and arr.shape[-1] != spp):
+        raise InvalidPixelDescriptionError(
+            f"An array of shape {arr.shape} does not hold {pi} frames with {spp} sample(s) per "
+            "pixel: use (rows, cols), (frames, rows, cols), (rows, cols, samples) or "
+            "(frames, rows, cols, samples)"
+        )
+    frames = arr.shape[0] if arr.ndim == frame_ndim + 1 else 1
+    rows, cols = arr.shape[-frame_ndim], arr.shape[-frame_ndim + 1]
+    if options.get("number_of_frames") not in (None, frames) and int(options["number_of_frames"]) != frames:
+        raise InvalidPixelDescriptionError(
+            f"'number_of_frames' is {options['number_of_frames']} but the array holds {frames} frame(s)"
+        )
+    for key, actual in (("rows", rows), ("columns", cols)):
+        if options.get(key) is not None and int(options[key]) != actual:
+            raise InvalidPixelDescriptionError(f"'{key}' is {options[key]} but the array has {actual}")
+    if kind == "f":
+        keyword = "FloatPixelData" if arr.dtype.itemsize == 4 else "DoubleFloatPixelData"
+        bits = 8 * arr.dtype.itemsize
+        return ImageDescription(
+            rows, cols, spp, bits, bits, 0, str(pi), "1.2.840.10008.1.2.1",
+            number_of_frames=frames, pixel_keyword=keyword,
+        )
+    itemsize_bits = 8 * arr.dtype.itemsize
+    bits_allocated = int(options.get("bits_allocated") or itemsize_bits)
+    representation = options.get("pixel_representation")
+    if representation is None:
+        representation = 1 if kind == "i" else 0
+    bits_stored = int(options.get("bits_stored") or bits_allocated)
+    image = ImageDescription(
+        rows, cols, spp, bits_allocated, bits_stored, int(representation), str(pi),
+        "1.2.840.10008.1.2.1", number_of_frames=frames,
+    )
+    return image.validate(where="the array")
+
+
+def _check_values_fit(arr: np.ndarray, image: ImageDescription, what: str) -> None:
+    """Reject values that Bits Stored cannot hold (PS3.5 8.1.1) before encoding them."""
+    if image.is_float or arr.size == 0:
+        return
+    bits = image.bits_stored
+    if image.pixel_representation:
+        low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    else:
+        low, high = 0, 2**bits - 1
+    lo, hi = int(arr.min()), int(arr.max())
+    if lo < low or hi > high:
+        kind = "signed" if image.pixel_representation else "unsigned"
+        raise EncodingProfileError(
+            f"The values of {what} are in the range ({lo}, {hi}), outside the range "
+            f"({low}, {high}) of {kind} data with a (0028,0101) Bits Stored of {bits}: "
+            "correct 'bits_stored' or the data"
+        )
+
+
+def _native_frame(arr: np.ndarray, image: ImageDescription, ts: TransferSyntax, planar: int) -> bytes:
+    """Lay out one frame as native pixel bytes (PS3.5 8.1.1, A.1-A.3); no padding."""
+    if image.bits_allocated == 1 and not image.is_float:
+        return np.packbits(np.asarray(arr, dtype=bool).ravel(), bitorder="little").tobytes()
+    data = np.asarray(arr, dtype=image.dtype)
+    if image.samples_per_pixel > 1 and planar == 1:
+        data = np.moveaxis(data, -1, 0)
+    order = "<" if ts.little_endian else ">"
+    return np.ascontiguousarray(data, dtype=data.dtype.newbyteorder(order)).tobytes()
+
+
+# -- the encoder --------------------------------------------------------------------------------------
+
+
+class Encoder:
+    """Encodes pixel data to one transfer syntax, through whichever plugin can.
+
+    Use :func:`get_encoder` rather than creating instances.
+    """
+
+    def __init__(self, uid: str) -> None:
+        self.transfer_syntax: TransferSyntax = lookup(uid)
+
+    def __repr__(self) -> str:
+        return f"<Encoder for '{self.transfer_syntax.name}'>"
+
+    @property
+    def UID(self) -> str:
+        """The transfer syntax UID."""
+        return self.transfer_syntax.uid
+
+    @property
+    def is_native(self) -> bool:
+        """``True`` for uncompressed, unencapsulated transfer syntaxes (no plugin needed)."""
+        return self.transfer_syntax.family == "native"
+
+    @property
+    def available_plugins(self) -> tuple[str, ...]:
+        """Plugins with every requirement installed, in the order they are tried."""
+        return tuple(c.plugin for c in manager.codecs(self.transfer_syntax, "encode") if c.is_available)
+
+    @property
+    def missing_dependencies(self) -> list[str]:
+        """One line per plugin that lacks a requirement: ``"name - requires ..."``."""
+        lines = []
+        for codec in manager.codecs(self.transfer_syntax, "encode"):
+            missing = codec.missing_requirements()
+            if missing:
+                lines.append(f"{codec.plugin} - requires {' and '.join(missing)}")
+        return lines
+
+    @property
+    def is_available(self) -> bool:
+        """``True`` when the transfer syntax is native or a plugin can encode it."""
+        return self.is_native or bool(self.available_plugins)
+
+    def encode(
+        self,
+        src: Any,
+        *,
+        index: int | None = None,
+        encoding_plugin: str = "",
+        validate: bool = True,
+        **options: Any,
+    ) -> bytes:
+        """Return one encoded frame of *src*.
+
+        :param src: an ndarray (``(rows, cols[, samples])`` or with a leading frame
+            axis), little-endian pixel ``bytes`` plus their description keywords, a
+            pydicom ``Dataset``, a path, or a :class:`~dicom_pixels.source.PixelSource`.
+        :param index: the frame to encode; required when *src* holds several frames.
+        :param encoding_plugin: use only this plugin.
+        :param validate: accepted for pydicom compatibility; profiles and values are
+            always checked.
+        :param options: description keywords (``photometric_interpretation``,
+            ``bits_stored``, ...) and encoding options (``j2k_cr``, ``jls_error``, ...).
+        :raises EncodingProfileError: the image or an option does not fit the transfer syntax.
+        :raises EncodeError: every plugin failed; the message lists each one's reason.
+
+        >>> import numpy as np, dicom_pixels as dp
+        >>> len(dp.get_encoder("ExplicitVRLittleEndian").encode(np.zeros((2, 3), "u2")))
+        12
+        """
+        with _EncodeRun(self, src, encoding_plugin, options) as run:
+            if index is None:
+                if run.feed.count > 1:
+                    raise InvalidPixelDescriptionError(
+                        f"The source holds {run.feed.count} frames: pass 'index' to choose one, "
+                        "or use iter_encode()"
+                    )
+                index = 0
+            return next(run.encode_frames([index]))[0]
+
+    def iter_encode(
+        self,
+        src: Any,
+        *,
+        encoding_plugin: str = "",
+        validate: bool = True,
+        **options: Any,
+    ) -> Iterator[bytes]:
+        """Yield each frame of *src* encoded; arguments as for :meth:`encode`.
+
+        Only one frame is decoded/encoded at a time.
+
+        >>> import numpy as np, dicom_pixels as dp
+        >>> frames = np.zeros((3, 2, 2), "u1")
+        >>> [len(f) for f in dp.get_encoder("ExplicitVRLittleEndian").iter_encode(frames)]
+        [4, 4, 4]
+        """
+        with _EncodeRun(self, src, encoding_plugin, options) as run:
+            for data, _ in run.encode_frames(range(run.feed.count)):
+                yield data
+
+
+@functools.cache
+def _encoder(uid: str) -> Encoder:
+    return Encoder(uid)
+
+
+def get_encoder(uid: str) -> Encoder:
+    """Return the :class:`Encoder` for a transfer syntax UID or keyword.
+
+    :raises UnsupportedTransferSyntaxError: the transfer syntax is unknown.
+
+    >>> get_encoder("1.2.840.10008.1.2.5")
+    <Encoder for 'RLE Lossless'>
+    """
+    return _encoder(lookup(uid).uid)
+
+
+class _EncodeRun:
+    """One encode call: the feed, the checked image, the chosen codecs."""
+
+    def __init__(self, encoder: Encoder, src: Any, plugin: str, options: dict[str, Any]) -> None:
+        self.ts = ts = encoder.transfer_syntax
+        self.options = dict(options)
+        self.plugin = plugin
+        self.feed = _open_feed(src, self.options)
+        try:
+            image = self.feed.image.replace(transfer_syntax_uid=ts.uid, pixel_vr=None)
+            # PS3.5 8.2: check the profile and the options before any encoding.
+            check_profile(image, ts)
+            check_options(ts, self.options, image)
+            out_planar = int(self.options.get("planar_configuration") or 0)
+            if ts.family == "native":
+                self.out_planar = out_planar
+            else:
+                self.out_planar = 0
+            self.image = image.replace(planar_configuration=self.out_planar)
+            self.codecs: list[Codec] = []
+            self.skipped: dict[str, str] = {}
+            if ts.family != "native":
+                self.codecs, self.skipped = manager.select(ts, "encode", self.image, plugin)
+            self._preferred: Codec | None = None
+        except BaseException:
+            self.feed.close()
+            raise
+
+    def __enter__(self) -> _EncodeRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.feed.close()
+
+    def encode_frames(self, indices: Iterable[int]) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        """Yield ``(encoded bytes, info reported by the codec)`` per frame."""
+        indices = list(indices)
+        for index, arr in zip(indices, self.feed.frames(indices)):
+            yield self.encode_array(arr, index)
+
+    def encode_array(self, arr: np.ndarray, index: int) -> tuple[bytes, dict[str, Any]]:
+        """Encode one frame array (already in the feed's description)."""
+        image = self.image
+        if arr.shape != image.frame_shape:
+            raise InvalidPixelDescriptionError(
+                f"Frame {index} has shape {arr.shape}, expected {image.frame_shape}"
+            )
+        _check_values_fit(arr, image, f"frame {index}")
+        if not image.is_float and arr.dtype != image.dtype:
+            arr = arr.astype(image.dtype)
+        if self.ts.family == "native":
+            return _native_frame(arr, image, self.ts, self.out_planar), {}
+        order = list(self.codecs)
+        if self._preferred is not None and self._preferred in order:
+            order.remove(self._preferred)
+            order.insert(0, self._preferred)
+        failures: list[str] = []
+        for codec in order:
+            frame = EncodeFrame(image=image, index=index, options=self.options)
+            try:
+                result = codec.load()(arr, frame)
+            except EncodingProfileError:
+                raise
+            except DicomPixelsError as exc:
+                failures.append(f"{codec.plugin}: {exc}")
+                continue
+            except Exception as exc:  # a backend's own error type; report it with the frame
+                failures.append(f"{codec.plugin}: {type(exc).__name__}: {exc}")
+                continue
+            if isinstance(result, np.ndarray):
+                result = result.tobytes()
+            self._preferred = codec
+            return bytes(result), frame.info
+        skipped = "".join(f"\n    {name} - {reason}" for name, reason in self.skipped.items())
+        raise EncodeError(
+            f"Unable to encode frame {index} as '{self.ts.name}':\n    "
+            + "\n    ".join(failures)
+            + skipped
+            + "\nTry another plugin with encoding_plugin=."
+        )
+
+
+def _open_feed(src: Any, options: dict[str, Any]) -> _Feed:
+    if isinstance(src, np.ndarray):
+        image = _describe_array(src, options)
+        return _ArrayFeed(src, image)
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return _bytes_feed(src, options)
+    if _is_dataset(src) or isinstance(src, PixelSource) or hasattr(src, "__fspath__") or isinstance(src, str):
+        return _DecodedFeed(src, options)
+    raise InvalidPixelDescriptionError(
+        f"Unable to encode a {type(src).__name__}: pass an ndarray, little-endian pixel bytes "
+        "with their description, a pydicom Dataset, a path or a PixelSource"
+    )
+
+
+def _bytes_feed(src: bytes | bytearray | memoryview, options: Mapping[str, Any]) -> _Feed:
+    """Little-endian native pixel bytes plus description keywords (as pydicom accepts)."""
+    from .decoder import get_decoder
+
+    values = {k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS}
+    values["transfer_syntax_uid"] = "1.2.840.10008.1.2.1"
+    image = ImageDescription.from_mapping(values).validate(where="the bytes given")
+    frames = image.number_of_frames
+    if image.frame_bits % 8:
+        raise InvalidPixelDescriptionError(
+            "Unable to split the bytes given into frames: a frame does not end on a byte "
+            "boundary; pass an array instead"
+        )
+    length = image.frame_length
+    buffer = memoryview(src).cast("B")
+    if len(buffer) < length * frames:
+        raise InvalidPixelDescriptionError(
+            f"The bytes given hold {len(buffer)} bytes, fewer than the {length * frames} that "
+            f"{frames} frame(s) of {image.frame_shape} need"
+        )
+    parts = [bytes(buffer[i * length : (i + 1) * length]) for i in range(frames)]
+    decoded = [arr for arr, _ in get_decoder(image.transfer_syntax_uid).iter_array(parts, raw=True, **values)]
+    arr = decoded[0] if frames == 1 else np.stack(decoded)
+    image = image.replace(planar_configuration=0)
+    return _ArrayFeed(arr, image)
