@@ -21,7 +21,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import encaps, errors, examples, processing, uid
+from . import encaps, errors, examples, processing, pydicom_bridge, uid
 from .api import iter_pixels, pixel_array
 from .codec import DecodeFrame, EncodeFrame
 from .decoder import Decoder, get_decoder
@@ -38,6 +38,7 @@ from .registry import (
     set_plugin_priority,
 )
 from .source import FramesSource, PixelSource, open_source
+from .transcode import transcode
 
 __all__ = [
     "Capabilities",
@@ -64,8 +65,10 @@ __all__ = [
     "pixel_array",
     "plugins",
     "processing",
+    "pydicom_bridge",
     "register",
     "set_pixel_data",
     "set_plugin_priority",
+    "transcode",
     "uid",
 ]

@@ -1,0 +1,483 @@
+"""File-to-file transcoding without pydicom: every element kept, pixel data re-encoded frame by frame.
+
+:func:`transcode` reads the source with the core's lazy reader, walks *every*
+data element (top level, sequences, private elements; before and after the
+pixel data) with the reader's own element-header parser, and writes an
+Explicit VR Little Endian (or encapsulated) file in which only the
+pixel-related elements change:
+
+* File Meta Information: Transfer Syntax UID, our Implementation Class UID
+  and Version Name, Media Storage SOP Instance UID (other meta elements kept);
+* (0028,xxxx) Image Pixel values that describe the new encoding, Lossy Image
+  Compression (0028,2110/2112/2114) when lossy (PS3.3 C.7.6.1.1.5);
+* (7FE0,0001)/(7FE0,0002) Extended Offset Table (when asked, or when the
+  Basic Offset Table would overflow; PS3.5 A.4), and the pixel element.
+
+Conversions (PS3.5 7.1): an Implicit VR source gets its VRs from
+:mod:`~dicom_pixels.dictionary`, ``UN`` for tags it does not know (a valid
+but less informative encoding, PS3.5 6.2.2); sequences and items are
+re-encoded recursively with undefined lengths (PS3.5 7.5.2); a value too
+long for a 16-bit length is written as ``UN``. Explicit VR Big Endian values
+are byte-swapped by VR. Explicit VR Little Endian elements are copied byte
+for byte.
+
+Frames stream: frame *i* is decoded, encoded and appended to a spool file in
+the destination directory, so memory stays near one frame; the output is
+assembled in a temporary file there and renamed over the destination only
+when complete (and verified with ``verify=True``). On failure no destination
+file is created and the source is untouched.
+
+>>> import os, tempfile, dicom_pixels as dp
+>>> out = os.path.join(tempfile.mkdtemp(), "ct_rle.dcm")
+>>> dp.transcode(dp.examples.get_path("ct"), out, "RLELossless", verify=True)
+>>> bool((dp.pixel_array(out) == dp.pixel_array(dp.examples.get_path("ct"))).all())
+True
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from . import __version__
+from .dictionary import US_OR_SS_TAGS
+from .encoder import _EncodeRun, get_encoder, is_lossy, lossy_method
+from .errors import DicomPixelsError, EncodeError, EncodingProfileError, InvalidDicomError
+from .pixel_dataset import BASIC_OFFSET_LIMIT, generate_uid
+from .reader import PIXEL_TAGS, DicomFile, _Parser, read_dicom
+from .uid import TransferSyntax, lookup
+from .writer import IMPLEMENTATION_CLASS_UID, DataElement, encode_element
+
+__all__ = ["transcode"]
+
+Progress = Callable[[int, int], None]
+
+_UNDEFINED = 0xFFFFFFFF
+_ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+_LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
+# PS3.5 7.3: the byte width to swap, per VR, when converting from Big Endian.
+_SWAP_WIDTH = {"US": 2, "SS": 2, "OW": 2, "AT": 2, "UL": 4, "SL": 4, "FL": 4, "OL": 4, "OF": 4,
+               "FD": 8, "OD": 8, "SV": 8, "UV": 8, "OV": 8}
+_CHUNK = 1 << 20
+
+#: Image Pixel and related tags that transcode rewrites (PS3.3 C.7.6.3, C.7.6.1.1.5).
+_PIXEL_MODULE = {
+    0x00280002, 0x00280004, 0x00280006, 0x00280008, 0x00280010, 0x00280011, 0x00280100,
+    0x00280101, 0x00280102, 0x00280103, 0x7FE00001, 0x7FE00002,
+}
+_META_REPLACED = {0x00020000, 0x00020003, 0x00020010, 0x00020012, 0x00020013}
+
+
+def _header(tag: int, vr: str, length: int) -> bytes:
+    """An Explicit VR Little Endian element header (PS3.5 7.1.2)."""
+    group, element = tag >> 16, tag & 0xFFFF
+    if vr == "NONE":
+        return struct.pack("<HHI", group, element, length)
+    if vr in _LONG_VRS:
+        return struct.pack("<HH2sHI", group, element, vr.encode(), 0, length)
+    return struct.pack("<HH2sH", group, element, vr.encode(), length)
+
+
+def _swap(raw: bytes, vr: str) -> bytes:
+    width = _SWAP_WIDTH.get(vr)
+    if width is None or len(raw) % width:
+        return raw
+    return np.frombuffer(raw, dtype=f">u{width}").astype(f"<u{width}").tobytes()
+
+
+class _Walker:
+    """Re-encodes elements from the source's encoding to Explicit VR Little Endian."""
+
+    def __init__(self, dicom: DicomFile, parser: _Parser, copy_verbatim: bool, signed: bool) -> None:
+        self.dicom = dicom
+        self.parser = parser
+        self.copy_verbatim = copy_verbatim
+        self.signed = signed
+
+    def elements(
+        self, pos: int, end: int | None, implicit: bool, little: bool, depth: int
+    ) -> Iterator[tuple[int, int, bytes | None, int]]:
+        """Yield (tag, header offset, Explicit VR LE bytes or None for pixel elements, next offset).
+
+        Stops at *end*, at the end of the stream, or after an item delimiter (which is yielded).
+        """
+        parser = self.parser
+        limit = parser.size if end is None else end
+        while pos < limit:
+            tag, vr, length, value_pos, vr_implicit = parser.header(pos, implicit, little, "An element header")
+            if tag == _ITEM_END:
+                yield tag, pos, b"", value_pos
+                return
+            if depth == 0 and tag in PIXEL_TAGS:
+                yield tag, pos, None, value_pos
+                return
+            if tag >> 16 == 0xFFFE:
+                pos = value_pos  # a stray delimiter: dropped
+                continue
+            if length == _UNDEFINED:
+                if vr_implicit and vr not in ("OB", "OW", "UN"):
+                    vr = "SQ"  # PS3.5 7.5: undefined length in Implicit VR is a sequence
+                inner_implicit, inner_little = parser.content_encoding(vr, implicit, little)
+                delimiter, after = parser.skip_undefined(value_pos, inner_implicit, inner_little, depth + 1, tag, pos)
+                if self.copy_verbatim and not vr_implicit:
+                    raw = self.dicom.read_at(pos, after - pos)
+                else:
+                    raw = self._sequence(tag, value_pos, delimiter, inner_implicit, inner_little, depth + 1)
+                yield tag, pos, raw, after
+                pos = after
+                continue
+            parser.check_fits(value_pos, length, tag, pos)
+            if self.copy_verbatim and not vr_implicit:
+                yield tag, pos, self.dicom.read_at(pos, value_pos + length - pos), value_pos + length
+            elif vr == "SQ":
+                yield tag, pos, self._sequence(tag, value_pos, value_pos + length, implicit, little, depth + 1), value_pos + length
+            else:
+                value = self.dicom.read_at(value_pos, length)
+                if vr_implicit and tag in US_OR_SS_TAGS and self.signed:
+                    vr = "SS"
+                if not little:
+                    value = _swap(value, vr)
+                if vr not in _LONG_VRS and length > 0xFFFF:
+                    vr = "UN"  # PS3.5 6.2.2: too long for a 16-bit length
+                yield tag, pos, _header(tag, vr, length) + value, value_pos + length
+            pos = value_pos + length
+
+    def _sequence(self, tag: int, start: int, end: int, implicit: bool, little: bool, depth: int) -> bytes:
+        """Re-encode a sequence's items (PS3.5 7.5) with undefined lengths."""
+        parser = self.parser
+        prefix = "<" if little else ">"
+        out = [_header(tag, "SQ", _UNDEFINED)]
+        pos = start
+        while pos < end:
+            group, element, length = struct.unpack(prefix + "HHI", self.dicom.read_at(pos, 8))
+            item = group << 16 | element
+            if item == _SEQ_END:
+                break
+            if item != _ITEM:
+                raise InvalidDicomError(
+                    f"A sequence in {self.dicom.name} holds ({group:04X},{element:04X}) at offset "
+                    f"{pos} where an item must be (PS3.5 7.5)"
+                )
+            out.append(_header(_ITEM, "NONE", _UNDEFINED))
+            item_end = None if length == _UNDEFINED else pos + 8 + length
+            item_implicit = implicit or parser.looks_implicit(pos + 8)
+            after = pos + 8
+            for el_tag, _, raw, nxt in self.elements(pos + 8, item_end, item_implicit, little, depth):
+                after = nxt
+                if el_tag == _ITEM_END:
+                    break
+                assert raw is not None
+                out.append(raw)
+            out.append(_header(_ITEM_END, "NONE", 0))
+            pos = item_end if item_end is not None else after
+        out.append(_header(_SEQ_END, "NONE", 0))
+        return b"".join(out)
+
+
+def _parser_for(stream: Any) -> _Parser:
+    """The reader's own element-header parser over the file's stream."""
+    try:
+        return _Parser(stream)
+    except TypeError:  # an older reader took the tags to keep as well
+        return _Parser(stream, None)  # type: ignore[call-arg]
+
+
+def _dataset_start(dicom: DicomFile) -> int:
+    if dicom.file_meta:
+        return max(el.offset + len(el.raw) for el in dicom.file_meta.values())
+    if dicom.size >= 132 and dicom.read_at(128, 4) == b"DICM":
+        return 132
+    return 0
+
+
+def _pixel_end(dicom: DicomFile) -> int:
+    """Offset after the pixel element's value (undefined length: after its delimiter, A.4)."""
+    pixel = dicom.pixel
+    assert pixel is not None
+    if pixel.length is not None:
+        return pixel.offset + pixel.length
+    pos = pixel.offset
+    while pos + 8 <= dicom.size:
+        group, element, length = struct.unpack("<HHI", dicom.read_at(pos, 8))
+        if (group << 16 | element) == _SEQ_END:
+            return pos + 8
+        pos += 8 + length
+    return dicom.size
+
+
+def _meta_bytes(dicom: DicomFile, ts_uid: str, instance_uid: str) -> bytes:
+    """PS3.10 7.1: preamble, DICM and a File Meta Information group with our values."""
+    elements: dict[int, bytes] = {}
+    for tag, el in dicom.file_meta.items():
+        if tag not in _META_REPLACED:
+            elements[tag] = _header(tag, el.vr, len(el.raw)) + el.raw
+    elements.setdefault(0x00020001, encode_element(DataElement(0x00020001, "OB", b"\x00\x01")))
+    for tag, value in (
+        (0x00020003, instance_uid),
+        (0x00020010, ts_uid),
+        (0x00020012, IMPLEMENTATION_CLASS_UID),
+    ):
+        elements[tag] = encode_element(DataElement(tag, "UI", value))
+    elements[0x00020013] = encode_element(DataElement(0x00020013, "SH", f"DICOM_PIXELS_{__version__}"[:16]))
+    body = b"".join(elements[t] for t in sorted(elements))
+    return b"\x00" * 128 + b"DICM" + encode_element(DataElement(0x00020000, "UL", len(body))) + body
+
+
+def transcode(
+    src_path: str | os.PathLike[str],
+    dst_path: str | os.PathLike[str],
+    uid: str,
+    *,
+    encoding_plugin: str = "",
+    decoding_plugin: str = "",
+    verify: bool = False,
+    encapsulate_ext: bool = False,
+    generate_instance_uid: bool | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> None:
+    """Write *src_path* re-encoded as *uid* to *dst_path*, keeping every other element.
+
+    :param src_path: a DICOM Part 10 file, in any transfer syntax dicom-pixels decodes.
+    :param dst_path: the file to write (replaced atomically; may equal *src_path*).
+    :param uid: the target transfer syntax: an encapsulated one or Explicit VR Little Endian.
+    :param encoding_plugin: / :param decoding_plugin: use only these plugins.
+    :param verify: decode the written file and compare it with the source before
+        replacing *dst_path* (lossless targets: every frame must be identical).
+    :param encapsulate_ext: write an Extended Offset Table (PS3.5 A.4).
+    :param generate_instance_uid: a new SOP Instance UID; by default only when lossy.
+    :param progress: called as ``progress(frames_done, frames_total)``.
+    :param options: encoding options (``j2k_cr``, ``jls_error``, ``quality``, ...).
+    :raises EncodingProfileError: the image or an option does not fit *uid*.
+    :raises EncodeError: a frame could not be encoded, or ``verify`` found a difference.
+    """
+    ts = lookup(uid)
+    if ts.family == "native" and ts.uid != "1.2.840.10008.1.2.1":
+        raise EncodingProfileError(
+            f"transcode writes Explicit VR Little Endian or an encapsulated transfer syntax, "
+            f"not '{ts.name}'"
+        )
+    src_path, dst_path = Path(os.fspath(src_path)), Path(os.fspath(dst_path))
+    encoder = get_encoder(ts.uid)
+    options = dict(options)
+    options["decoding_plugin"] = decoding_plugin
+    lossy = is_lossy(ts, options)
+    new_uid = lossy if generate_instance_uid is None else generate_instance_uid
+    directory = dst_path.parent if str(dst_path.parent) else Path(".")
+    temp_paths: list[str] = []
+    try:
+        dicom = read_dicom(src_path)
+        try:
+            if dicom.pixel is None:
+                raise InvalidDicomError(f"{src_path} has no pixel data to transcode")
+            with _EncodeRun(encoder, str(src_path), encoding_plugin, options) as run:
+                fd, out_tmp = tempfile.mkstemp(prefix=f".{dst_path.name}.", suffix=".tmp", dir=directory)
+                temp_paths.append(out_tmp)
+                with os.fdopen(fd, "wb") as out:
+                    _write(dicom, run, ts, out, directory, temp_paths, new_uid, lossy,
+                           encapsulate_ext, progress)
+                    out.flush()
+                    os.fsync(out.fileno())
+        finally:
+            dicom.close()
+        if verify:
+            _verify(src_path, out_tmp, ts, lossy, decoding_plugin)
+        os.replace(out_tmp, dst_path)
+        temp_paths.remove(out_tmp)
+    except OSError as exc:
+        raise DicomPixelsError(f"Unable to transcode '{src_path}' to '{dst_path}': {exc}") from exc
+    finally:
+        for path in temp_paths:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def _write(
+    dicom: DicomFile,
+    run: _EncodeRun,
+    ts: TransferSyntax,
+    out: IO[bytes],
+    directory: Path,
+    temp_paths: list[str],
+    new_uid: bool,
+    lossy: bool,
+    encapsulate_ext: bool,
+    progress: Progress | None,
+) -> None:
+    image = run.image
+    total = run.feed.count
+    stream = dicom._stream
+    parser = _parser_for(stream)
+    start = _dataset_start(dicom)
+    source_ts = dicom.transfer_syntax
+    implicit = source_ts.implicit_vr
+    if start < parser.size and parser.looks_implicit(start) != implicit:
+        implicit = not implicit
+    little = source_ts.little_endian
+    signed = dicom.get(0x00280103) == 1
+    walker = _Walker(dicom, parser, copy_verbatim=little and not implicit, signed=signed)
+
+    chunks: list[tuple[int, bytes]] = []
+    pixel_tag = 0x7FE00010
+    for tag, _, raw, _ in walker.elements(start, None, implicit, little, 0):
+        if raw is None:
+            pixel_tag = tag
+            break
+        chunks.append((tag, raw))
+    trailing: list[tuple[int, bytes]] = []
+    after = _pixel_end(dicom)
+    if after < dicom.size:
+        for tag, _, raw, _ in walker.elements(after, None, implicit, little, 1):
+            if raw and tag != 0xFFFCFFFC and tag >> 16 != 0xFFFE:  # PS3.10 7.2: padding dropped
+                trailing.append((tag, raw))
+
+    # Encode the frames first (to a spool file for encapsulated targets): the Image Pixel
+    # values written below depend on what the codec reported (e.g. YBR_RCT).
+    info: dict[str, Any] = {}
+    lengths: list[int] = []
+    spool: IO[bytes] | None = None
+    if ts.encapsulated:
+        fd, spool_path = tempfile.mkstemp(prefix=".dicom-pixels-frames.", suffix=".tmp", dir=directory)
+        temp_paths.append(spool_path)
+        spool = os.fdopen(fd, "w+b")
+    try:
+        if spool is not None:
+            for i, (data, frame_info) in enumerate(run.encode_frames(range(total))):
+                info = info or frame_info
+                spool.write(data)
+                if len(data) % 2:
+                    spool.write(b"\x00")  # PS3.5 A.4: fragments have even length
+                lengths.append(len(data) + len(data) % 2)
+                if progress is not None:
+                    progress(i + 1, total)
+        pi = info.get("photometric_interpretation", image.photometric_interpretation)
+        out_image = image.replace(photometric_interpretation=pi)
+        offsets = [0]
+        for length in lengths[:-1]:
+            offsets.append(offsets[-1] + 8 + length)
+        extended = ts.encapsulated and (encapsulate_ext or offsets[-1] > BASIC_OFFSET_LIMIT)
+
+        instance_uid = generate_uid() if new_uid else str(dicom.get(0x00080018) or dicom.get(0x00020003) or generate_uid())
+        replaced = _pixel_module_elements(dicom, out_image, lossy, run, lengths, ts)
+        if new_uid:
+            replaced[0x00080018] = encode_element(DataElement(0x00080018, "UI", instance_uid))
+        if extended:
+            replaced[0x7FE00001] = encode_element(DataElement(0x7FE00001, "OV", struct.pack(f"<{len(offsets)}Q", *offsets)))
+            replaced[0x7FE00002] = encode_element(DataElement(0x7FE00002, "OV", struct.pack(f"<{len(lengths)}Q", *lengths)))
+        kept = [(tag, raw) for tag, raw in chunks if tag not in replaced and tag not in _PIXEL_MODULE]
+        body = sorted([*kept, *replaced.items()], key=lambda item: item[0])
+
+        out.write(_meta_bytes(dicom, ts.uid, instance_uid))
+        for _, raw in body:
+            out.write(raw)
+        if spool is not None:
+            # PS3.5 A.4: OB, undefined length, a Basic Offset Table item, one fragment per frame.
+            out.write(_header(0x7FE00010, "OB", _UNDEFINED))
+            if extended:
+                out.write(_header(_ITEM, "NONE", 0))
+            else:
+                out.write(_header(_ITEM, "NONE", 4 * total) + struct.pack(f"<{total}I", *offsets))
+            spool.seek(0)
+            for length in lengths:
+                out.write(_header(_ITEM, "NONE", length))
+                _copy(spool, out, length)
+            out.write(_header(_SEQ_END, "NONE", 0))
+        else:
+            _write_native(run, out_image, ts, out, pixel_tag, total, progress)
+        for _, raw in trailing:
+            out.write(raw)
+    finally:
+        if spool is not None:
+            spool.close()
+
+
+def _copy(src: IO[bytes], dst: IO[bytes], length: int) -> None:
+    while length > 0:
+        chunk = src.read(min(_CHUNK, length))
+        if not chunk:
+            raise EncodeError("The frame spool file ended early")
+        dst.write(chunk)
+        length -= len(chunk)
+
+
+def _write_native(
+    run: _EncodeRun, image: Any, ts: TransferSyntax, out: IO[bytes], pixel_tag: int, total: int,
+    progress: Progress | None,
+) -> None:
+    if image.bits_allocated == 1 and image.frame_bits % 8 and total > 1:
+        raise EncodeError(
+            "transcode cannot yet write multi-frame 1-bit native pixel data whose frames do "
+            "not end on a byte boundary"
+        )
+    length = image.frame_length * total
+    vr = {0x7FE00008: "OF", 0x7FE00009: "OD"}.get(pixel_tag, "OB" if image.bits_allocated <= 8 else "OW")
+    out.write(_header(pixel_tag, vr, length + length % 2))
+    for i, (data, _) in enumerate(run.encode_frames(range(total))):
+        out.write(data)
+        if progress is not None:
+            progress(i + 1, total)
+    if length % 2:
+        out.write(b"\x00")  # PS3.5 7.1.1: values have even length
+
+
+def _pixel_module_elements(
+    dicom: DicomFile, image: Any, lossy: bool, run: _EncodeRun, lengths: list[int], ts: TransferSyntax
+) -> dict[int, bytes]:
+    values: list[DataElement] = [
+        DataElement(0x00280002, "US", image.samples_per_pixel),
+        DataElement(0x00280004, "CS", image.photometric_interpretation),
+        DataElement(0x00280010, "US", image.rows),
+        DataElement(0x00280011, "US", image.columns),
+        DataElement(0x00280100, "US", image.bits_allocated),
+    ]
+    if image.samples_per_pixel > 1:
+        values.append(DataElement(0x00280006, "US", image.planar_configuration))
+    if 0x00280008 in dicom.elements or image.number_of_frames > 1:
+        values.append(DataElement(0x00280008, "IS", image.number_of_frames))
+    if not image.is_float:
+        values += [
+            DataElement(0x00280101, "US", image.bits_stored),
+            DataElement(0x00280102, "US", image.bits_stored - 1),
+            DataElement(0x00280103, "US", image.pixel_representation),
+        ]
+    if lossy:
+        # PS3.3 C.7.6.1.1.5: "01" once lossy; ratio and method values accumulate.
+        original = image.pixels_per_frame * image.bits_allocated / 8 * max(1, len(lengths))
+        ratio = original / max(1, sum(lengths))
+        old_ratio = dicom.get(0x00282112)
+        ratios = ([] if old_ratio is None else list(old_ratio) if isinstance(old_ratio, list) else [old_ratio])
+        old_method = dicom.get(0x00282114)
+        methods = ([] if not old_method else list(old_method) if isinstance(old_method, list) else [old_method])
+        values += [
+            DataElement(0x00282110, "CS", "01"),
+            DataElement(0x00282112, "DS", [*ratios, float(f"{ratio:.6g}")]),
+            DataElement(0x00282114, "CS", [*methods, lossy_method(ts)]),
+        ]
+    return {el.tag: encode_element(el) for el in values}
+
+
+def _verify(src: Path, written: str, ts: TransferSyntax, lossy: bool, plugin: str) -> None:
+    """Decode the written file; for lossless targets compare every frame with the source."""
+    from .api import iter_pixels
+
+    written_frames = iter_pixels(written, raw=True)
+    if lossy:
+        for _ in written_frames:
+            pass
+        return
+    source_frames = iter_pixels(src, raw=True, decoding_plugin=plugin, as_rgb=False)
+    for index, (a, b) in enumerate(zip(source_frames, written_frames)):
+        if a.shape != b.shape or not np.array_equal(a, b):
+            raise EncodeError(
+                f"Verification failed: frame {index} of the '{ts.name}' file differs from the "
+                f"source {src}; nothing was written"
+            )
+
