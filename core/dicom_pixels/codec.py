@@ -26,6 +26,12 @@ them for sign correction and colour-space bookkeeping):
 the backend converted from YCbCr), ``planar_configuration``,
 ``bits_allocated``, ``j2k_precision``, ``j2k_is_signed``, ``jls_precision``.
 
+A codec that can convert YCbCr to RGB itself, faster than the core could
+afterwards (libjpeg-turbo does it in its IDCT loop), may do so when
+``frame.rgb_wanted`` is true, and then reports
+``frame.info["photometric_interpretation"] = "RGB"`` so the core does not
+convert again.
+
 A codec raises any exception to decline or fail: the core catches it, tries
 the next plugin, and reports the message with the frame index and plugin name.
 
@@ -62,6 +68,8 @@ class DecodeFrame:
     :param info: facts the codec reports about the decoded frame.
     :param bit_offset: for native 1-bit data, the bit where this frame starts in
         the first byte of ``data`` (frames need not start on a byte, PS3.5 8.1.1).
+    :param rgb_wanted: the core will convert this frame from YCbCr to RGB after
+        decoding (``as_rgb``/``force_rgb``); a codec may do it instead.
     """
 
     image: ImageDescription
@@ -70,6 +78,7 @@ class DecodeFrame:
     out: np.ndarray | None = None
     info: dict[str, Any] = field(default_factory=dict)
     bit_offset: int = 0
+    rgb_wanted: bool = False
 
     def option(self, name: str, default: Any = None) -> Any:
         """Return the decoding option *name*, or *default*."""

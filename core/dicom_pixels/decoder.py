@@ -251,6 +251,7 @@ class _Run:
             self.close()
             raise
         self._preferred: Codec | None = None
+        self._raw = False
         self._lock = threading.Lock()
         self.frame_info: dict[str, Any] | None = None
 
@@ -282,6 +283,7 @@ class _Run:
             order.remove(preferred)
             order.insert(0, preferred)
         failures: list[str] = []
+        rgb_wanted = out is not None and self._color_plan(info, self._raw)[0] is True
         for codec in order:
             frame = DecodeFrame(
                 image=self.image,
@@ -290,6 +292,7 @@ class _Run:
                 out=out,
                 info=dict(info),
                 bit_offset=bit_offset,
+                rgb_wanted=rgb_wanted,
             )
             try:
                 result = codec.load()(data, frame)
@@ -395,6 +398,7 @@ class _Run:
         return 1
 
     def as_array(self, index: int | None, raw: bool) -> tuple[np.ndarray, dict[str, Any]]:
+        self._raw = raw
         image = self.image
         if index is not None:
             if index < 0:
@@ -438,6 +442,7 @@ class _Run:
     def iter_array(
         self, indices: Iterable[int] | None, raw: bool
     ) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+        self._raw = raw
         image = self.image
         for i in range(self.frame_total) if indices is None else indices:
             out = np.empty(image.frame_shape, image.dtype)

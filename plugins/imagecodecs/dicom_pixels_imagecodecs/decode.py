@@ -153,6 +153,15 @@ def decode_jpeg(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
             f"built with libjpeg-turbo 3 or later (found {imagecodecs.jpeg8_version()})"
         )
     jpeg8 = imagecodecs.jpeg8_decode
+    if frame.image.samples_per_pixel == 3 and frame.rgb_wanted and (precision or 8) <= 8:
+        # libjpeg-turbo converts YCbCr to RGB in its fused upsampling/IDCT loop, much
+        # faster than the core's per-frame float conversion afterwards. Results are
+        # libjpeg's integer conversion: within 1-2 levels of the float equations of
+        # PS3.3 C.7.6.3.1.2 (see the README); pass as_rgb=False to get YCbCr.
+        frame.info["photometric_interpretation"] = "RGB"
+        return _decode_into(
+            jpeg8, data, frame, 1, colorspace="YCbCr", outcolorspace="RGB"
+        )
     if frame.image.samples_per_pixel == 3:
         # Same colour space in and out: libjpeg-turbo does no colour conversion.
         return _decode_into(
