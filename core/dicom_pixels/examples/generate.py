@@ -2,7 +2,9 @@
 
 Run ``python -m dicom_pixels.examples.generate [OUTDIR]``. The images are
 synthetic (geometric phantoms); UIDs are fixed so the output is byte-for-byte
-reproducible, which ``tests/test_examples.py`` checks.
+reproducible, which ``tests/test_examples.py`` checks. The examples in
+:data:`ENCODED_EXAMPLES` need Pillow and pylibjpeg-openjpeg, imported only when
+they are generated.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from ..writer import DataElement, write_file
 
-__all__ = ["EXAMPLES", "generate_all"]
+__all__ = ["ENCODED_EXAMPLES", "EXAMPLES", "generate_all"]
 
 _ROOT = "2.25.33491278512049617266094432117"  # fixed UID root for the examples
 _CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -25,6 +27,10 @@ _SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 _EXPLICIT_LE = "1.2.840.10008.1.2.1"
 _IMPLICIT_LE = "1.2.840.10008.1.2"
 _RLE = "1.2.840.10008.1.2.5"
+_JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
+_J2K_LOSSLESS = "1.2.840.10008.1.2.4.90"
+_MG_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.2"
+_MULTIFRAME_TRUE_COLOR_SC = "1.2.840.10008.5.1.4.1.1.7.4"
 
 
 def _phantom(size: int) -> np.ndarray:
@@ -159,6 +165,107 @@ def make_rle_rgb(path: Path) -> None:
                sop_instance_uid=uid, frames=[frame])
 
 
+def _ybr_frames() -> np.ndarray:
+    """4 frames of 120 x 160 RGB: a coloured disc moving over a gradient background."""
+    y, x = np.mgrid[0:120, 0:160]
+    frames = np.empty((4, 120, 160, 3), "u1")
+    for i in range(4):
+        frames[i, ..., 0] = (x * 255 // 159).astype("u1")
+        frames[i, ..., 1] = (y * 255 // 119).astype("u1")
+        frames[i, ..., 2] = 96
+        disc = (x - 40 - 25 * i) ** 2 + (y - 60) ** 2 <= 24**2
+        frames[i][disc] = (230, 200, 30)
+    return frames
+
+
+def make_ybr_color(path: Path) -> None:
+    """4-frame JPEG Baseline, YBR_FULL_422: what most colour ultrasound and photos look like.
+
+    Encoded with Pillow's JPEG encoder (libjpeg), quality 90, 4:2:2 chroma
+    subsampling, baseline, no optimisation: deterministic for a given libjpeg.
+    """
+    import io
+
+    from PIL import Image
+
+    fragments = []
+    for frame in _ybr_frames():
+        buffer = io.BytesIO()
+        Image.fromarray(frame, "RGB").save(
+            buffer, format="JPEG", quality=90, subsampling="4:2:2", optimize=False, progressive=False
+        )
+        fragments.append(buffer.getvalue())
+    uid, elements = _common(_MULTIFRAME_TRUE_COLOR_SC, 6, "OT")
+    elements += _image_pixel(120, 160, 3, "YBR_FULL_422", 8, 8, 0, frames=4, planar=0)
+    elements += [DataElement(0x00282110, "CS", "01"), DataElement(0x00282114, "CS", "ISO_10918_1")]
+    write_file(path, elements, transfer_syntax_uid=_JPEG_BASELINE, sop_class_uid=_MULTIFRAME_TRUE_COLOR_SC,
+               sop_instance_uid=uid, frames=fragments)
+
+
+def _j2k_values() -> np.ndarray:
+    """256 x 256 unsigned 16-bit values using the whole range (phantom plus a fine ramp)."""
+    ramp = np.add.outer(np.arange(256), np.arange(256)) * 31
+    return np.round(_phantom(256).clip(0, None) * 40000 + ramp).astype("<u2")
+
+
+def make_jpeg2k(path: Path) -> None:
+    """256 x 256 16-bit JPEG 2000 Lossless, encoded with pylibjpeg-openjpeg (no MCT, reversible)."""
+    from openjpeg.utils import encode_array
+
+    values = _j2k_values()
+    frame = encode_array(values, bits_stored=16, photometric_interpretation=2, use_mct=False)
+    uid, elements = _common(_CT_IMAGE, 7, "CT")
+    elements += _image_pixel(256, 256, 1, "MONOCHROME2", 16, 16, 0)
+    elements += [DataElement(0x00281052, "DS", 0.0), DataElement(0x00281053, "DS", 1.0)]
+    write_file(path, elements, transfer_syntax_uid=_J2K_LOSSLESS, sop_class_uid=_CT_IMAGE,
+               sop_instance_uid=uid, frames=[frame])
+
+
+def make_palette_color(path: Path) -> None:
+    """128 x 128 8-bit PALETTE COLOR with 16-bit LUT entries (the Hot Iron palette x 257)."""
+    from ..palettes import load_palette
+
+    values = np.round(_phantom(128).clip(0, 1) * 255).astype("u1")
+    uid, elements = _common(_SECONDARY_CAPTURE, 8, "OT")
+    elements += _image_pixel(128, 128, 1, "PALETTE COLOR", 8, 8, 0)
+    for offset, table in enumerate(load_palette("HOT_IRON")):
+        entries = (table.astype("<u2") * 257).astype("<u2")  # 8-bit 0..255 -> 16-bit 0..65535
+        # PS3.3 C.7.6.3.1.5: descriptor (entries, first value mapped, bits per entry).
+        elements.append(DataElement(0x00281101 + offset, "US", [256, 0, 16]))
+        elements.append(DataElement(0x00281201 + offset, "OW", entries.tobytes()))
+    write_file(path, elements, transfer_syntax_uid=_EXPLICIT_LE, sop_class_uid=_SECONDARY_CAPTURE,
+               sop_instance_uid=uid, pixel_data=values.tobytes(), pixel_vr="OB")
+
+
+def make_mg(path: Path) -> None:
+    """512 x 416 mammogram-like image, 12 bits stored in 16, with a SIGMOID window."""
+    y, x = np.mgrid[0:512, 0:416]
+    # A breast-shaped half ellipse against the chest wall (left edge), denser near the wall.
+    r = ((x / 380.0) ** 2 + ((y - 256) / 240.0) ** 2)
+    tissue = np.clip(1 - r, 0, 1) ** 0.35
+    texture = 0.08 * np.sin(x / 7.0) * np.cos(y / 11.0) + 0.05 * np.sin((x + 2 * y) / 17.0)
+    values = np.where(r < 1, 900 + 2600 * tissue + 400 * texture * tissue, 120)
+    calcifications = ((x - 150) ** 2 + (y - 230) ** 2 <= 9) | ((x - 170) ** 2 + (y - 300) ** 2 <= 4)
+    values = np.where(calcifications, 4000, values)
+    stored = np.round(values).clip(0, 4095).astype("<u2")
+    uid, elements = _common(_MG_PRESENTATION, 9, "MG")
+    elements += _image_pixel(512, 416, 1, "MONOCHROME2", 16, 12, 0)
+    elements += [
+        DataElement(0x00080068, "CS", "FOR PRESENTATION"),
+        DataElement(0x00281050, "DS", [2200.0, 2000.0]),
+        DataElement(0x00281051, "DS", [3000.0, 4096.0]),
+        DataElement(0x00281052, "DS", 0.0),
+        DataElement(0x00281053, "DS", 1.0),
+        DataElement(0x00281054, "LO", "US"),
+        DataElement(0x00281055, "LO", ["SIGMOID CONTRAST", "FULL RANGE"]),
+        DataElement(0x00281056, "CS", "SIGMOID"),
+        DataElement(0x00280030, "DS", [0.2, 0.2]),
+        DataElement(0x20500020, "CS", "IDENTITY"),
+    ]
+    write_file(path, elements, transfer_syntax_uid=_EXPLICIT_LE, sop_class_uid=_MG_PRESENTATION,
+               sop_instance_uid=uid, pixel_data=stored.tobytes(), pixel_vr="OW")
+
+
 def _write_implicit(path: Path, elements: list[DataElement], sop_class: str, uid: str, pixels: bytes) -> None:
     # Implicit VR: tag + 4-byte length + value (PS3.5 7.1.3); the file meta stays explicit.
     import struct
@@ -179,6 +286,17 @@ EXAMPLES: dict[str, Callable[[Path], None]] = {
     "rt_dose": make_rt_dose,
     "rgb_color": make_rgb_color,
     "rle_rgb": make_rle_rgb,
+    "palette_color": make_palette_color,
+    "mg": make_mg,
+}
+
+#: Examples whose bytes come from a third-party encoder (libjpeg through Pillow,
+#: OpenJPEG through pylibjpeg-openjpeg). Another version of that encoder may write
+#: other bytes for the same pixels, so ``tests/test_examples.py`` checks these by
+#: their decoded pixels, not their bytes.
+ENCODED_EXAMPLES: dict[str, Callable[[Path], None]] = {
+    "ybr_color": make_ybr_color,
+    "jpeg2k": make_jpeg2k,
 }
 
 
@@ -186,7 +304,7 @@ def generate_all(outdir: Path) -> list[Path]:
     """Write every example into *outdir*; return the paths."""
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, make in EXAMPLES.items():
+    for name, make in {**EXAMPLES, **ENCODED_EXAMPLES}.items():
         path = outdir / f"{name}.dcm"
         make(path)
         paths.append(path)
