@@ -118,6 +118,52 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_transcode(args: argparse.Namespace) -> int:
+    """Transcode one file to OUT, or several files into the directory OUT."""
+    from .transcode import transcode
+
+    inputs = [_resolve(name) for name in args.inputs]
+    out = Path(args.output)
+    if len(inputs) > 1 or out.is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+        targets = [out / path.name for path in inputs]
+    else:
+        targets = [out]
+    options: dict[str, Any] = {}
+    if args.j2k_cr:
+        options["j2k_cr"] = [float(v) for v in args.j2k_cr.split(",")]
+    if args.j2k_psnr:
+        options["j2k_psnr"] = [float(v) for v in args.j2k_psnr.split(",")]
+    for name in ("jls_error", "quality"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    show = len(inputs) > 1 or sys.stderr.isatty()
+
+    def bar(label: str, done: int, total: int) -> None:
+        if not show or total <= 0:
+            return
+        width = 30
+        filled = width * done // total
+        end = "\n" if done == total else ""
+        print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
+              file=sys.stderr, flush=True)
+
+    failures = 0
+    for number, (src, dst) in enumerate(zip(inputs, targets), start=1):
+        label = f"{number}/{len(inputs)} {src.name}"
+        try:
+            transcode(src, dst, args.to, encoding_plugin=args.plugin, verify=args.verify,
+                      progress=lambda done, total, label=label: bar(label, done, total), **options)
+        except DicomPixelsError as exc:
+            if len(inputs) == 1:
+                raise
+            failures += 1
+            print(f"\ndicom-pixels: error: {src}: {exc}", file=sys.stderr)
+            continue
+        print(f"wrote {dst}")
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs)."""
     parser = argparse.ArgumentParser(prog="dicom-pixels", description=__doc__.split("\n")[0])
@@ -136,6 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--raw", action="store_true", help="no colour conversion")
     dec.add_argument("--window", default="", help="center,width for the PNG (stored values)")
     dec.set_defaults(func=_cmd_decode)
+    tra = sub.add_parser(
+        "transcode", help="re-encode files to another transfer syntax, keeping every other element"
+    )
+    tra.add_argument("inputs", nargs="+", metavar="IN", help="DICOM files (or example names)")
+    tra.add_argument("output", metavar="OUT", help="output file, or a directory for several inputs")
+    tra.add_argument("--to", required=True, help="target transfer syntax keyword or UID")
+    tra.add_argument("--plugin", default="", help="encoding plugin to use")
+    tra.add_argument("--verify", action="store_true", help="decode the result and compare (lossless)")
+    tra.add_argument("--j2k-cr", default="", help="JPEG 2000 compression ratio(s), e.g. 20 or 40,10")
+    tra.add_argument("--j2k-psnr", default="", help="JPEG 2000 PSNR value(s) in dB, e.g. 45")
+    tra.add_argument("--jls-error", type=int, default=None, help="JPEG-LS NEAR value")
+    tra.add_argument("--quality", type=int, default=None, help="JPEG / JPEG XL quality, 1-100")
+    tra.set_defaults(func=_cmd_transcode)
     return parser
 
 
