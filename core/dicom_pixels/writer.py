@@ -147,9 +147,9 @@ def write_file(
         parts.append(encode_element(DataElement(pixel_keyword_tag, pixel_vr, pixel_data)))
     blob = b"".join(parts)
     if hasattr(dst, "write"):
-        dst.write(blob)  # type: ignore[union-attr]
+        dst.write(blob)
         return
-    atomic_write_bytes(Path(os.fspath(dst)), blob)  # type: ignore[arg-type]
+    atomic_write_bytes(Path(os.fspath(dst)), blob)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -99,7 +99,7 @@ def _write(path: Path, arr: np.ndarray, ts: str, frames: list[bytes] | None, pi:
 
 
 def _n(count: int, scale: float) -> int:
-    return max(2, int(round(count * scale)))
+    return max(2, round(count * scale))
 
 
 def _make_int16(ts: str, encode: Callable[[np.ndarray], bytes] | None) -> Callable[[Path, float], list[Path]]:
@@ -362,9 +362,8 @@ def bench(workloads: list[Workload], workdir: Path, scale: float, repeat: int) -
             "raw_what": raw.get("plugin"),
         }
         if wl.index is not None:
-            from dicom_pixels.reader import read_dicom  # count bytes read for one frame
-
             import dicom_pixels as dp
+            from dicom_pixels.reader import read_dicom  # count bytes read for one frame
 
             with read_dicom(paths[0]) as dicom:
                 header = dicom.bytes_read

@@ -130,7 +130,7 @@ class ConformanceSuite:
     @classmethod
     def conformance_cases(cls) -> list[ReferenceCase]:
         """Every reference case for every transfer syntax the plugin decodes."""
-        cases = []
+        cases: list[ReferenceCase] = []
         for uid in _declared(cls.plugin):
             cases.extend(c for c in reference_cases(uid) if c.path.name not in cls.skip_files)
         return cases

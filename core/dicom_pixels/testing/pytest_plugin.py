@@ -36,7 +36,7 @@ def pytest_configure(config: Any) -> None:
     def no_download(filename: Any, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"offline test run: not downloading pydicom test file {filename}")
 
-    data_manager.data_path_with_download = no_download  # type: ignore[assignment]
+    data_manager.data_path_with_download = no_download
 
 
 def pytest_generate_tests(metafunc: Any) -> None:
