@@ -142,3 +142,58 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         releases_gil=True,
         priority=PRIORITIES["jpegxl"],
     )
+
+    # Encoders (dicom_pixels_imagecodecs.encode). The image checks of PS3.5 8.2 are done by
+    # the core; these capabilities say what each library writes exactly.
+    _ENCODER = "dicom_pixels_imagecodecs.encode:"
+    registry.add_encoder(
+        ["JPEGBaseline8Bit", "JPEGExtended12Bit"],
+        _ENCODER + "encode_jpeg",
+        requires=REQUIRES,
+        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=12),
+        releases_gil=True,
+        priority=40,
+    )
+    registry.add_encoder(
+        ["JPEGLossless", "JPEGLosslessSV1"],
+        _ENCODER + "encode_jpeg_lossless",
+        requires=REQUIRES,
+        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
+        releases_gil=True,
+        priority=40,
+    )
+    registry.add_encoder(
+        ["JPEGLSLossless", "JPEGLSNearLossless"],
+        _ENCODER + "encode_jpegls",
+        requires=REQUIRES,
+        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
+        releases_gil=True,
+        priority=40,
+    )
+    # Lossy JPEG 2000 from a PSNR target only; pylibjpeg (openjpeg) also takes ratios.
+    registry.add_encoder(
+        ["JPEG2000Lossless", "JPEG2000"],
+        _ENCODER + "encode_j2k",
+        requires=REQUIRES,
+        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
+        releases_gil=True,
+        priority=40,
+    )
+    # OpenJPH writes lossless HTJ2K; it has no rate control for the lossy syntax and no
+    # choice of progression order for the RPCL one, so only HTJ2KLossless is declared.
+    registry.add_encoder(
+        "HTJ2KLossless",
+        _ENCODER + "encode_htj2k",
+        requires=REQUIRES,
+        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
+        releases_gil=True,
+        priority=40,
+    )
+    registry.add_encoder(
+        ["JPEGXLLossless", "JPEGXL"],
+        _ENCODER + "encode_jpegxl",
+        requires=REQUIRES,
+        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
+        releases_gil=True,
+        priority=40,
+    )
