@@ -103,3 +103,15 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     registry.add_decoder(
         "RLELossless", TARGET, requires=REQUIRES, supports=RLE, priority=PRIORITY_RLE
     )
+
+    # Encoders (dicom_pixels_gdcm.encode): GDCM writes the lossless syntaxes exactly; its
+    # lossy rate control is not exposed by python-gdcm, so no lossy syntax is declared.
+    registry.add_encoder(
+        ["RLELossless", "JPEGLosslessSV1", "JPEGLSLossless", "JPEG2000Lossless"],
+        "dicom_pixels_gdcm.encode:encode_gdcm",
+        requires=REQUIRES,
+        supports=Capabilities(
+            bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_ONE_OR_THREE
+        ),
+        priority=70,
+    )
