@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["ConformanceSuite", "ReferenceCase", "reference_cases"]
+__all__ = ["ConformanceSuite", "ReferenceCase", "pydicom_test_files", "reference_cases"]
 
 _PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 
@@ -49,13 +49,18 @@ class ReferenceCase:
 
 
 @functools.lru_cache(maxsize=1)
-def _pydicom_files() -> tuple[ReferenceCase, ...]:
+def pydicom_test_files() -> tuple[ReferenceCase, ...]:
+    """Every file in pydicom's wheel that pydicom reads and that has a pixel element.
+
+    Empty when pydicom is not installed. Values larger than 1 KiB are not loaded.
+    """
     try:
         import pydicom
         from pydicom.data import get_testdata_files
     except ImportError:
         return ()
     cases = []
+    # The default pattern lists only the files shipped in the wheel (no download).
     for name in sorted(get_testdata_files()):
         path = Path(name)
         if path.suffix.lower() not in ("", ".dcm") or "dicomdir" in path.name.lower():
@@ -63,22 +68,19 @@ def _pydicom_files() -> tuple[ReferenceCase, ...]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                ds = pydicom.dcmread(path, force=True, stop_before_pixels=True)
+                ds = pydicom.dcmread(path, force=True, defer_size=1024)
                 tsyntax = str(ds.file_meta.TransferSyntaxUID)
-            frames = int(ds.get("NumberOfFrames", 1) or 1)
+                frames = int(ds.get("NumberOfFrames", 1) or 1)
         except Exception:
             continue
-        # stop_before_pixels hides the pixel element: detect it from the raw file instead.
-        tail = path.read_bytes()
-        if not any(tag.to_bytes(4, "little")[2:] + tag.to_bytes(4, "little")[:2] in tail for tag in _PIXEL_TAGS):
-            continue
-        cases.append(ReferenceCase(path, tsyntax, frames))
+        if any(tag in ds for tag in _PIXEL_TAGS):
+            cases.append(ReferenceCase(path, tsyntax, frames))
     return tuple(cases)
 
 
 def reference_cases(transfer_syntax_uid: str) -> list[ReferenceCase]:
     """Reference files for a transfer syntax (empty when pydicom is not installed)."""
-    return [c for c in _pydicom_files() if c.transfer_syntax_uid == transfer_syntax_uid]
+    return [c for c in pydicom_test_files() if c.transfer_syntax_uid == transfer_syntax_uid]
 
 
 def reference_array(case: ReferenceCase, plugin: str = "", **options: Any) -> np.ndarray | None:
