@@ -16,6 +16,7 @@ The YCbCr <-> RGB equations are those of PS3.3 C.7.6.3.1.2 (YBR_FULL, the
 JPEG File Interchange Format / ITU-T T.871 equations), computed in float32 and
 rounded half up, as pydicom 3 does, so results are identical to pydicom's.
 
+>>> from dicom_pixels.processing import convert_color_space
 >>> import numpy as np
 >>> ybr = np.array([[[76, 85, 255]]], dtype=np.uint8)   # pure red in YCbCr
 >>> convert_color_space(ybr, "YBR_FULL", "RGB")
@@ -87,6 +88,7 @@ def convert_color_space(
     :returns: *arr* itself when it is writeable (converted in place), else a copy.
     :raises InvalidPixelDescriptionError: for other colour spaces or dtypes.
 
+    >>> from dicom_pixels.processing import convert_color_space
     >>> import numpy as np
     >>> rgb = np.array([[[0, 0, 255]]], dtype=np.uint8)
     >>> convert_color_space(rgb, "RGB", "YBR_FULL")
@@ -124,6 +126,7 @@ def convert_frame_color_space(frame: np.ndarray, *, to_rgb: bool) -> None:
     The building block of :func:`convert_color_space`, used by the decoder on
     each frame's slice of the output as soon as it is decoded.
 
+    >>> from dicom_pixels.processing import convert_frame_color_space
     >>> import numpy as np
     >>> frame = np.array([[[128, 128, 128]]], dtype=np.uint8)
     >>> convert_frame_color_space(frame, to_rgb=True); frame
@@ -300,6 +303,8 @@ def expand_segmented_lut(data: Any, *, bits: int = 16, little_endian: bool = Tru
     :returns: ``uint8`` for 8-bit entries, else ``uint16``.
     :raises InvalidPixelDescriptionError: unknown opcode, or a linear/indirect segment first.
 
+    >>> import numpy as np
+    >>> from dicom_pixels.processing import expand_segmented_lut
     >>> expand_segmented_lut([0, 2, 10, 20, 1, 3, 50], bits=8)   # discrete, then linear
     array([10, 20, 30, 40, 50], dtype=uint8)
     """
@@ -390,6 +395,7 @@ def apply_modality_lut(
         length is taken as the frames.
     :param dtype: the output dtype, overriding the rules above.
 
+    >>> from dicom_pixels.processing import apply_modality_lut
     >>> import numpy as np
     >>> apply_modality_lut(np.array([0, 1024, 2048], np.uint16),
     ...                    {"RescaleSlope": 1, "RescaleIntercept": -1024, "BitsStored": 12})
@@ -483,6 +489,7 @@ def apply_voi_lut(
     :param dtype: output dtype of windowing (see :func:`apply_windowing`).
     :returns: as :func:`apply_voi` or :func:`apply_windowing`; *arr* unchanged when neither applies.
 
+    >>> from dicom_pixels.processing import apply_voi_lut
     >>> import numpy as np, dicom_pixels as dp
     >>> ds = {"PhotometricInterpretation": "MONOCHROME2", "BitsStored": 8, "PixelRepresentation": 0,
     ...       "WindowCenter": 128, "WindowWidth": 100}
@@ -506,6 +513,7 @@ def apply_voi(arr: np.ndarray, ds: Any, index: int = 0) -> np.ndarray:
         pydicom); *arr* unchanged without a VOI LUT Sequence. Float input is truncated
         toward zero to find the entry, as in pydicom.
 
+    >>> from dicom_pixels.processing import apply_voi
     >>> import numpy as np
     >>> lut = {"LUTDescriptor": [4, 10, 8], "LUTData": [0, 50, 100, 200]}
     >>> apply_voi(np.array([5, 11, 12, 99], np.int16), {"VOILUTSequence": [lut]})
@@ -555,6 +563,7 @@ def apply_windowing(
     :returns: *arr* unchanged without a window.
     :raises InvalidPixelDescriptionError: not MONOCHROME1/2, a bad width or an unknown function.
 
+    >>> from dicom_pixels.processing import apply_windowing
     >>> import numpy as np
     >>> ds = {"PhotometricInterpretation": "MONOCHROME2", "BitsStored": 12, "PixelRepresentation": 0,
     ...       "RescaleSlope": 1, "RescaleIntercept": -1024,
@@ -655,6 +664,7 @@ def apply_presentation_lut(arr: np.ndarray, ds: Any) -> np.ndarray:
     * Presentation LUT Shape ``INVERSE``: ``arr.max() - arr``, same dtype as *arr*;
       ``IDENTITY`` or neither present: *arr* unchanged.
 
+    >>> from dicom_pixels.processing import apply_presentation_lut
     >>> import numpy as np
     >>> apply_presentation_lut(np.array([0, 10, 20], np.uint8), {"PresentationLUTShape": "INVERSE"})
     array([20, 10,  0], dtype=uint8)
@@ -701,6 +711,7 @@ def apply_color_lut(arr: np.ndarray, ds: Any = None, palette: str | None = None)
     :returns: shape ``arr.shape + (3,)`` (or ``(4,)`` with an alpha table); ``uint8`` for
         8-bit entries, ``uint16`` for 16-bit ones (as pydicom).
 
+    >>> from dicom_pixels.processing import apply_color_lut
     >>> import numpy as np
     >>> apply_color_lut(np.array([0, 128, 255], np.uint8), palette="HOT_IRON")
     array([[  0,   0,   0],
@@ -791,6 +802,8 @@ def create_icc_transform(
         Space of *ds*, else sRGB.
     :raises ImportError: Pillow is not installed (the message says how to install it).
 
+    >>> import numpy as np
+    >>> from dicom_pixels.processing import create_icc_transform
     >>> from PIL import ImageCms
     >>> srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     >>> type(create_icc_transform(icc_profile=srgb)).__name__
@@ -829,6 +842,7 @@ def apply_icc_profile(
         place frame by frame (``uint8`` in, ``uint8`` out).
     :raises ImportError: Pillow is not installed.
 
+    >>> from dicom_pixels.processing import apply_icc_profile
     >>> import numpy as np
     >>> from PIL import ImageCms
     >>> srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -866,6 +880,8 @@ def pack_bits(arr: np.ndarray, pad: bool = True) -> bytes:
     :param pad: add a NUL byte to reach an even length (PS3.5 7.1.1).
     :raises ValueError: *arr* holds values other than 0 and 1.
 
+    >>> import numpy as np
+    >>> from dicom_pixels.processing import pack_bits
     >>> pack_bits(np.array([1, 0, 0, 0, 0, 0, 0, 0, 1]))
     b'\\x01\\x01'
     """
@@ -883,6 +899,8 @@ def unpack_bits(src: bytes, as_array: bool = True) -> np.ndarray | bytes:
 
     :returns: a flat ``uint8`` array, or its bytes when *as_array* is ``False``.
 
+    >>> import numpy as np
+    >>> from dicom_pixels.processing import unpack_bits
     >>> unpack_bits(b"\\x05")
     array([1, 0, 1, 0, 0, 0, 0, 0], dtype=uint8)
     """

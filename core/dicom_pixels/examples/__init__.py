@@ -44,6 +44,7 @@ _NAMES = ("ct", "mr", "rt_dose", "rgb_color", "rle_rgb", "ybr_color", "jpeg2k", 
 def names() -> tuple[str, ...]:
     """The names of the bundled examples.
 
+    >>> from dicom_pixels.examples import names
     >>> "ct" in names()
     True
     """
@@ -55,6 +56,7 @@ def get_path(name: str) -> Path:
 
     :raises DicomPixelsError: no such example (the message lists the names).
 
+    >>> from dicom_pixels.examples import get_path
     >>> get_path("rt_dose").exists()
     True
     """

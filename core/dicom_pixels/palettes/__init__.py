@@ -4,6 +4,7 @@
 use the palettes through :func:`dicom_pixels.processing.apply_color_lut`
 (``palette="HOT_IRON"`` or its UID), or read one here.
 
+>>> from dicom_pixels.palettes import load_palette
 >>> red, green, blue = load_palette("HOT_IRON")
 >>> red.shape, red.dtype, int(red[-1])
 ((256,), dtype('uint8'), 255)
@@ -46,6 +47,7 @@ def load_palette(name_or_uid: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         SOP Instance UID such as ``"1.2.840.10008.1.5.1"``.
     :raises ValueError: an unknown palette (the message lists the names).
 
+    >>> from dicom_pixels.palettes import load_palette
     >>> load_palette("1.2.840.10008.1.5.7")[0][:3]   # FALL: red is 255 throughout
     array([255, 255, 255], dtype=uint8)
     """
