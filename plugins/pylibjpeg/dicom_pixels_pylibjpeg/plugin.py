@@ -6,7 +6,8 @@ the codec modules stay thin wrappers around the backend calls.
 >>> from dicom_pixels.registry import CodecRegistrar
 >>> registry = CodecRegistrar("pylibjpeg", "dicom-pixels-pylibjpeg")
 >>> dicom_pixels_register_codecs(registry)
->>> [c.requires for c in registry.codecs if c.transfer_syntax_uid == "1.2.840.10008.1.2.4.90"]
+>>> [c.requires for c in registry.codecs
+...  if c.transfer_syntax_uid == "1.2.840.10008.1.2.4.90" and c.operation == "decode"]
 [('pylibjpeg>=2.0', 'pylibjpeg-openjpeg>=2.0')]
 """
 
