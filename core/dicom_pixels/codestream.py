@@ -24,7 +24,7 @@ from typing import Any
 from .description import ImageDescription
 from .uid import TransferSyntax
 
-__all__ = ["inspect_frame", "j2k_parameters", "jpeg_parameters"]
+__all__ = ["header_mismatch", "inspect_frame", "j2k_parameters", "j2k_siz", "jpeg_parameters"]
 
 _SOF = {bytes([0xFF, m]) for m in (*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0), 0xF7)}
 _APP = {bytes([0xFF, m]) for m in range(0xE0, 0xF0)}
@@ -39,6 +39,22 @@ def j2k_parameters(codestream: bytes) -> dict[str, Any]:
 
     >>> j2k_parameters(b"not j2k")
     {}
+    """
+    siz = j2k_siz(codestream)
+    if not siz:
+        return {}
+    return {"precision": siz["precision"], "is_signed": siz["is_signed"]}
+
+
+def j2k_siz(codestream: bytes) -> dict[str, Any]:
+    """Return the SIZ values of a J2K codestream: image size, components, first component's depth.
+
+    ``width``/``height`` are the image area (Xsiz - XOsiz, Ysiz - YOsiz,
+    ISO/IEC 15444-1 A.5.1), ``components`` is Csiz. ``{}`` when there is no SIZ.
+
+    >>> j2k_siz(b"\\xff\\x4f\\xff\\x51\\x00\\x29\\x00\\x00" + (3).to_bytes(4, "big") + (2).to_bytes(4, "big")
+    ...         + bytes(24) + b"\\x00\\x01\\x07\\x01\\x01")
+    {'width': 3, 'height': 2, 'components': 1, 'precision': 8, 'is_signed': False}
     """
     offset = 0
     try:
@@ -59,8 +75,18 @@ def j2k_parameters(codestream: bytes) -> dict[str, Any]:
         # SOC then SIZ must come first (15444-1 Figure A.3); Ssiz of component 0 is at +42.
         if codestream[offset : offset + 4] != b"\xff\x4f\xff\x51" or len(codestream) <= offset + 42:
             return {}
+
+        def u32(at: int) -> int:
+            return int.from_bytes(codestream[offset + at : offset + at + 4], "big")
+
         ssiz = codestream[offset + 42]
-        return {"precision": (ssiz & 0x7F) + 1, "is_signed": bool(ssiz & 0x80)}
+        return {
+            "width": u32(8) - u32(16),
+            "height": u32(12) - u32(20),
+            "components": int.from_bytes(codestream[offset + 40 : offset + 42], "big"),
+            "precision": (ssiz & 0x7F) + 1,
+            "is_signed": bool(ssiz & 0x80),
+        }
     except (IndexError, TypeError, ValueError):
         return {}
 
@@ -177,3 +203,40 @@ def _conformed_photometric(
             )
             return cs
     return None
+
+
+def header_mismatch(ts: TransferSyntax, data: bytes, image: ImageDescription) -> str | None:
+    """Describe how a frame's codestream header contradicts the Image Pixel values, or ``None``.
+
+    Native backends (GDCM, CharLS, OpenJPEG, libjpeg) size their buffers from
+    one and write from the other; some abort the process on a mismatch (GDCM
+    raises a C++ exception that terminates Python). So the core compares
+    the JPEG/JPEG-LS SOF (ISO/IEC 10918-1 B.2.2) or J2K SIZ (15444-1 A.5.1)
+    image size and component count with Rows, Columns and Samples per Pixel
+    before any plugin sees the frame. A header that cannot be parsed is left
+    to the plugins, and so is a JPEG height of 0 (defined later by a DNL
+    marker, 10918-1 B.2.5).
+
+    >>> from dicom_pixels.uid import lookup
+    >>> image = ImageDescription(2, 3, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.50")
+    >>> sof = b"\\xff\\xd8\\xff\\xc0\\x00\\x0b\\x08\\x00\\x02\\x00\\x04\\x01\\x01\\x11\\x00"
+    >>> header_mismatch(lookup("JPEGBaseline8Bit"), sof, image)
+    'its SOF marker describes 2 rows, 4 columns and 1 component(s)'
+    """
+    family = ts.family
+    if family in ("j2k", "htj2k"):
+        params = j2k_siz(data)
+        marker = "SIZ marker"
+    elif family in ("jpeg", "jpegls"):
+        params = jpeg_parameters(data)
+        marker = "SOF marker"
+        if params.get("height") == 0:  # DNL: the height comes later
+            params = dict(params, height=image.rows)
+    else:
+        return None
+    if "width" not in params or "components" not in params:
+        return None
+    found = (params["height"], params["width"], params["components"])
+    if found == (image.rows, image.columns, image.samples_per_pixel):
+        return None
+    return f"its {marker} describes {found[0]} rows, {found[1]} columns and {found[2]} component(s)"

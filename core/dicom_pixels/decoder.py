@@ -41,10 +41,33 @@ from .registry import Codec, manager
 from .source import PixelSource, open_source
 from .uid import TransferSyntax, lookup
 
-__all__ = ["DEFAULT_OPTIONS", "Decoder", "get_decoder"]
+__all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder"]
 
 #: Options every decode starts from (as in pydicom 3); user options override them.
 DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": True, "view_only": False}
+
+
+def _default_max_output_bytes() -> int:
+    ceiling = 16 * 1024**3
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return ceiling
+    return min(ceiling, physical) if physical > 0 else ceiling
+
+
+#: The largest output array a decode allocates (bytes): 16 GiB, or the physical memory
+#: when smaller. Rows, Columns, Samples per Pixel, Bits Allocated and the frame count come
+#: from the file, so a hostile header could otherwise ask for terabytes. A module
+#: attribute so that applications may change it; ``max_output_bytes=`` overrides it per call.
+MAX_OUTPUT_BYTES: int = _default_max_output_bytes()
+
+# The most an encoded frame can expand, for codecs where that is bounded: an RLE
+# replicate run is 2 bytes for up to 128 (PS3.5 G.3.1), deflate at most ~1032:1
+# (RFC 1951: a 258-byte match in as little as 2 bits ... plus block overhead).
+_MAX_EXPANSION = {"rle": 64, "deflate_frames": 1032}
+# Volumes larger than this are checked for plausibility before they are allocated.
+_PRECHECK_ABOVE = 64 * 1024**2
 
 _J2K = ("j2k", "htj2k")
 _YBR = ("YBR_FULL", "YBR_FULL_422")
@@ -276,6 +299,8 @@ class _Run:
 
     def _call_codecs(self, index: int, out: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
         data, bit_offset = self.source.read_frame(index)
+        if self.ts.encapsulated:
+            self._check_encoded_frame(index, len(data), data)
         info = codestream.inspect_frame(self.ts, data, self.image)
         order = list(self.codecs)
         preferred = self._preferred
@@ -314,6 +339,86 @@ class _Run:
             "check the Image Pixel module values."
         )
 
+    def _check_encoded_frame(self, index: int, length: int, data: bytes | None) -> None:
+        """Refuse an encoded frame that cannot hold the image the description declares.
+
+        With *data*: its codestream header must match the description. Checked before
+        any plugin sees the frame: backends trust their input's header and some abort
+        the whole process on a mismatch (see
+        :func:`~dicom_pixels.codestream.header_mismatch`). Without: *length* encoded
+        bytes must be able to expand to one frame (RLE, deflate).
+        """
+        image = self.image
+        ratio = _MAX_EXPANSION.get(self.ts.family)
+        if data is None and ratio is not None and length * ratio + 1024 < image.frame_length:
+            raise DecodeError(
+                f"Unable to decode frame {index} of the '{self.ts.name}' pixel data in "
+                f"{self.source.name} ({self._not_called()}): it holds "
+                f"{length} encoded bytes, too few for the {image.frame_length} bytes of a "
+                f"{image.frame_shape} frame ({self.ts.family} expands at most {ratio}:1): "
+                "the data is truncated, or (0028,0010) Rows, (0028,0011) Columns, (0028,0002) "
+                "Samples per Pixel or (0028,0100) Bits Allocated is wrong"
+            )
+        mismatch = None if data is None else codestream.header_mismatch(self.ts, data, image)
+        if mismatch is not None:
+            raise DecodeError(
+                f"Unable to decode frame {index} of the '{self.ts.name}' pixel data in "
+                f"{self.source.name}: {mismatch}, but (0028,0010) Rows, (0028,0011) Columns and "
+                f"(0028,0002) Samples per Pixel are {image.rows}, {image.columns} and "
+                f"{image.samples_per_pixel} ({self._not_called()}). The data is corrupt, or the "
+                "Image Pixel module is wrong: if the codestream is right, pass rows=, columns= "
+                "and samples_per_pixel= with its values"
+            )
+
+    def _not_called(self) -> str:
+        names = ", ".join(dict.fromkeys(c.plugin for c in self.codecs))
+        return f"checked before calling {names}" if names else "checked before calling a plugin"
+
+    def allocate(self, shape: tuple[int, ...]) -> np.ndarray:
+        """An uninitialised output array, refused when larger than the output ceiling."""
+        dtype = self.image.dtype
+        nbytes = dtype.itemsize
+        for n in shape:
+            nbytes *= n
+        limit = self.options.get("max_output_bytes")
+        limit = MAX_OUTPUT_BYTES if limit is None else int(limit)
+        if nbytes > limit:
+            raise InvalidPixelDescriptionError(
+                f"Decoding the pixel data in {self.source.name} needs a {shape} {dtype} array of "
+                f"{nbytes} bytes, more than the {limit}-byte ceiling "
+                "(dicom_pixels.decoder.MAX_OUTPUT_BYTES): check (0028,0010) Rows, (0028,0011) "
+                "Columns, (0028,0002) Samples per Pixel, (0028,0100) Bits Allocated and the "
+                "number of frames; if they are right, decode fewer frames (index= or "
+                "iter_pixels) or pass max_output_bytes= to raise the ceiling"
+            )
+        try:
+            return np.empty(shape, dtype)
+        except MemoryError:
+            raise InvalidPixelDescriptionError(
+                f"Unable to allocate a {shape} {dtype} array of {nbytes} bytes to decode the "
+                f"pixel data in {self.source.name}: not enough memory; decode fewer frames "
+                "(index= or iter_pixels)"
+            ) from None
+
+    def precheck(self, total: int) -> None:
+        """Before allocating a large volume, refuse frames that cannot fill it.
+
+        A header may declare 65535 x 65535 frames over a few tiny fragments. Native
+        lengths were checked against the description by the source; for encapsulated
+        data the first frame's codestream header must match, and RLE or deflate frames
+        must be long enough to expand to a frame. Small volumes are left to the plugins,
+        whose own errors are more precise.
+        """
+        image = self.image
+        if not self.ts.encapsulated or total * image.frame_length < _PRECHECK_ABOVE:
+            return
+        data, _ = self.source.read_frame(0)
+        self._check_encoded_frame(0, len(data), data)
+        encoded_length = getattr(self.source, "encoded_length", None)
+        if encoded_length is not None and self.ts.family in _MAX_EXPANSION:
+            for i in range(total):
+                self._check_encoded_frame(i, encoded_length(i), None)
+
     def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         """Decode frame *index* into *out* (the frame's slice) and correct it in place."""
         result, info = self._call_codecs(index, out)
@@ -328,7 +433,7 @@ class _Run:
         if not self.ts.encapsulated:
             data, _ = self.source.read_frame(index)
             return data, meta
-        out = np.empty(image.frame_shape, image.dtype)
+        out = self.allocate(image.frame_shape)
         result, info = self._call_codecs(index, out)
         if result is None:
             data = out.tobytes()
@@ -403,7 +508,7 @@ class _Run:
         if index is not None:
             if index < 0:
                 raise InvalidDicomError("'index' must be greater than or equal to 0")
-            out = np.empty(image.frame_shape, image.dtype)
+            out = self.allocate(image.frame_shape)
             info = self.decode_into(index, out)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
@@ -411,7 +516,8 @@ class _Run:
             return out, self._meta(info, pi, as_frame=True)
 
         total = self.frame_total
-        out = np.empty((total, *image.frame_shape), image.dtype)
+        self.precheck(total)
+        out = self.allocate((total, *image.frame_shape))
         infos: list[dict[str, Any] | None] = [None] * total
 
         def work(i: int) -> None:
@@ -445,7 +551,7 @@ class _Run:
         self._raw = raw
         image = self.image
         for i in range(self.frame_total) if indices is None else indices:
-            out = np.empty(image.frame_shape, image.dtype)
+            out = self.allocate(image.frame_shape)
             info = self.decode_into(i, out)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:

@@ -26,7 +26,10 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from . import encaps
 from .description import IMAGE_PIXEL_KEYWORDS, PIXEL_KEYWORDS, ImageDescription
@@ -72,6 +75,12 @@ class PixelSource(Protocol):
         """Release files opened by the source."""
         ...
 
+    def __enter__(self) -> PixelSource:
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        ...
+
 
 class _SourceBase:
     name: str
@@ -80,7 +89,7 @@ class _SourceBase:
     def close(self) -> None:
         """Release files opened by the source (nothing by default)."""
 
-    def __enter__(self) -> _SourceBase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -159,7 +168,15 @@ class ElementSource(_SourceBase):
     def _check_native_length(self) -> int:
         """Validate the native value length (as pydicom does) and return the usable frames."""
         image = self.image
-        assert self._length is not None
+        if self._length is None:
+            # An undefined length is only valid for encapsulated data (PS3.5 A.4): the
+            # header and the transfer syntax disagree, so there is no length to trust.
+            raise InvalidDicomError(
+                f"The {image.pixel_keyword} element in {self.name} has an undefined length, "
+                "which only encapsulated (compressed) transfer syntaxes allow (PS3.5 A.4), but "
+                f"the transfer syntax is '{image.transfer_syntax.name}': the (0002,0010) "
+                "Transfer Syntax UID is probably wrong; pass transfer_syntax_uid= to override it"
+            )
         actual = self._length
         expected = image.expected_length
         padded = expected + expected % 2
@@ -255,6 +272,15 @@ class ElementSource(_SourceBase):
             return self._read_at(*ranges[0]), 0
         return b"".join(self._read_at(offset, length) for offset, length in ranges), 0
 
+    def encoded_length(self, index: int) -> int:
+        """The number of encoded bytes of frame *index*, without reading them."""
+        count = self.frame_count
+        if not 0 <= index < count:
+            raise self._frame_error(index, count)
+        if self._native_frames is not None:
+            return self.image.frame_length
+        return sum(length for _, length in self._fragment_ranges()[index])
+
     def close(self) -> None:
         """Close the file if this source opened it."""
         if self._closer is not None:
@@ -286,6 +312,12 @@ class FramesSource(_SourceBase):
     def frame_count(self) -> int:
         """The number of frames given."""
         return len(self._frames)
+
+    def encoded_length(self, index: int) -> int:
+        """The number of bytes of frame *index*."""
+        if not 0 <= index < len(self._frames):
+            raise self._frame_error(index, len(self._frames))
+        return len(self._frames[index])
 
     def read_frame(self, index: int) -> tuple[bytes, int]:
         """Return frame *index* as given."""
