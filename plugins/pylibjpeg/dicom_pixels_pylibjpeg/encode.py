@@ -7,8 +7,8 @@ checks (PS3.5 8.2); see :mod:`dicom_pixels.codec`.
 
 >>> import numpy as np
 >>> from dicom_pixels import EncodeFrame, ImageDescription
->>> image = ImageDescription(8, 8, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.90")
->>> encode_j2k(np.zeros((8, 8), "u1"), EncodeFrame(image=image, index=0, options={}))[:4].hex()
+>>> image = ImageDescription(64, 64, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.90")
+>>> encode_j2k(np.zeros((64, 64), "u1"), EncodeFrame(image=image, index=0, options={}))[:4].hex()
 'ff4fff51'
 """
 
