@@ -421,15 +421,16 @@ def apply_modality_lut(
     for position, source, target in _per_frame(arr, out):
         slope, intercept = slopes_intercepts[position if stacked else 0]
         if out_dtype.kind in "iu":
-            work = source.astype(np.int64)
+            exact = source.astype(np.int64)
             if slope != 1:
-                work *= int(slope)
-            work += int(intercept)
+                exact *= int(slope)
+            exact += int(intercept)
+            target[...] = exact
         else:
             work = source.astype(np.float64)
             work *= slope
             work += intercept
-        target[...] = work
+            target[...] = work
     return out
 
 
