@@ -75,6 +75,17 @@ def _set_instance_uid(ds: Any) -> None:
     _file_meta(ds).MediaStorageSOPInstanceUID = instance
 
 
+def _now_little_endian(ds: Any) -> None:
+    """Mark a dataset read from a big endian file as little endian, as its new syntax is.
+
+    pydicom refuses to save a dataset in another byte order than it was read with;
+    every encapsulated and our native output syntax is little endian (PS3.5 A.4).
+    """
+    original = getattr(ds, "original_encoding", (None, None))
+    if original[1] is False and hasattr(ds, "set_original_encoding"):
+        ds.set_original_encoding(False, True, getattr(ds, "original_character_set", None))
+
+
 def _forget_pixel_cache(ds: Any) -> None:
     # pydicom caches the decoded array; it no longer matches the new pixel data.
     if hasattr(ds, "_pixel_array"):
@@ -225,6 +236,7 @@ def compress(
         original = image.pixels_per_frame * image.bits_allocated / 8 * len(encoded)
         _mark_lossy(ds, original / max(1, sum(len(f) for f in encoded)), lossy_method(ts))
     _forget_pixel_cache(ds)
+    _now_little_endian(ds)
     _file_meta(ds).TransferSyntaxUID = ts.uid
     if generate_instance_uid:
         _set_instance_uid(ds)
