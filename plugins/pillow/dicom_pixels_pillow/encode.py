@@ -70,6 +70,10 @@ def encode_j2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
         if cr is not None:
             kwargs.update(quality_mode="rates", quality_layers=[float(v) for v in _as_list(cr)])
         else:
+            if image.bits_stored != image.bits_allocated:
+                # Pillow writes I;16 with 16-bit precision, so OpenJPEG would measure the
+                # PSNR against 65535 rather than 2**Bits Stored - 1: decline.
+                raise EncodeError("Pillow encodes 'j2k_psnr' only when Bits Stored is 8 or 16")
             kwargs.update(quality_mode="dB", quality_layers=[float(v) for v in _as_list(psnr)])
     use_mct = bool(frame.option("use_mct", False)) and image.photometric_interpretation == "RGB"
     kwargs["mct"] = 1 if use_mct else 0
