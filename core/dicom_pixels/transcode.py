@@ -45,11 +45,11 @@ from typing import IO, Any
 
 import numpy as np
 
-from . import __version__
+from . import __version__, pixel_dataset
 from .dictionary import US_OR_SS_TAGS
 from .encoder import _EncodeRun, get_encoder, is_lossy, lossy_method
 from .errors import DicomPixelsError, EncodeError, EncodingProfileError, InvalidDicomError
-from .pixel_dataset import BASIC_OFFSET_LIMIT, generate_uid
+from .pixel_dataset import generate_uid
 from .reader import PIXEL_TAGS, DicomFile, _Parser, read_dicom
 from .uid import TransferSyntax, lookup
 from .writer import IMPLEMENTATION_CLASS_UID, DataElement, encode_element
@@ -363,7 +363,7 @@ def _write(
         offsets = [0]
         for length in lengths[:-1]:
             offsets.append(offsets[-1] + 8 + length)
-        extended = ts.encapsulated and (encapsulate_ext or offsets[-1] > BASIC_OFFSET_LIMIT)
+        extended = ts.encapsulated and (encapsulate_ext or offsets[-1] > pixel_dataset.BASIC_OFFSET_LIMIT)
 
         instance_uid = generate_uid() if new_uid else str(dicom.get(0x00080018) or dicom.get(0x00020003) or generate_uid())
         replaced = _pixel_module_elements(dicom, out_image, lossy, run, lengths, ts)
@@ -469,15 +469,23 @@ def _verify(src: Path, written: str, ts: TransferSyntax, lossy: bool, plugin: st
     from .api import iter_pixels
 
     written_frames = iter_pixels(written, raw=True)
-    if lossy:
-        for _ in written_frames:
-            pass
-        return
-    source_frames = iter_pixels(src, raw=True, decoding_plugin=plugin, as_rgb=False)
-    for index, (a, b) in enumerate(zip(source_frames, written_frames)):
-        if a.shape != b.shape or not np.array_equal(a, b):
-            raise EncodeError(
-                f"Verification failed: frame {index} of the '{ts.name}' file differs from the "
-                f"source {src}; nothing was written"
-            )
+    try:
+        if lossy:
+            for _ in written_frames:
+                pass
+            return
+        source_frames = iter_pixels(src, raw=True, decoding_plugin=plugin, as_rgb=False)
+        for index, (a, b) in enumerate(zip(source_frames, written_frames)):
+            if a.shape != b.shape or not np.array_equal(a, b):
+                raise EncodeError(
+                    f"Verification failed: frame {index} of the '{ts.name}' file differs from "
+                    f"the source {src}; nothing was written"
+                )
+    except EncodeError:
+        raise
+    except DicomPixelsError as exc:
+        raise EncodeError(
+            f"Verification failed: the '{ts.name}' result cannot be decoded ({exc}); nothing "
+            "was written"
+        ) from exc
 

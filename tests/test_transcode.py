@@ -1,0 +1,298 @@
+"""transcode(): file to file without pydicom, checked with pydicom and dicom3tools' dciodvfy."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pydicom = pytest.importorskip("pydicom", reason="pydicom is the test oracle")
+
+import dicom_pixels as dp  # noqa: E402
+from dicom_pixels import hookimpl, pixel_dataset  # noqa: E402
+from dicom_pixels.cli import main  # noqa: E402
+from dicom_pixels.errors import (  # noqa: E402
+    DicomPixelsError,
+    EncodeError,
+    EncodingProfileError,
+    NoPluginError,
+)
+from dicom_pixels.transcode import transcode  # noqa: E402
+
+TEST_FILES = Path(pydicom.data.__file__).parent / "test_files"
+#: Lossless sources in every dataset encoding: explicit/implicit/big endian/deflated,
+#: with sequences and private elements, mono/colour, signed, multi-frame.
+SOURCES = [
+    "CT_small.dcm",
+    "MR_small_implicit.dcm",
+    "MR_small_bigendian.dcm",
+    "SC_rgb_rle_2frame.dcm",
+    "rtdose.dcm",
+    "image_dfl.dcm",
+    "SC_rgb_small_odd.dcm",
+    "MR_small_jp2klossless.dcm",
+]
+TARGETS = ["RLELossless", "JPEG2000Lossless", "JPEGLSLossless", "JPEGLosslessSV1", "ExplicitVRLittleEndian"]
+#: Elements transcode rewrites on purpose.
+#: (FFFC,FFFC) Data Set Trailing Padding is dropped (PS3.10 7.2: it has no meaning).
+CHANGED = {0xFFFCFFFC, 0x00080018, 0x00280002, 0x00280004, 0x00280006, 0x00280008, 0x00280100, 0x00280101,
+           0x00280102, 0x00280103, 0x00282110, 0x00282112, 0x00282114, 0x7FE00001, 0x7FE00002,
+           0x7FE00010}
+
+
+def _dciodvfy() -> str | None:
+    found = shutil.which("dciodvfy") or str(Path(sys.executable).with_name("dciodvfy"))
+    return found if os.path.exists(found) else None
+
+
+def _errors(path: Path) -> set[str]:
+    """dciodvfy's error lines, without the parts that name the file's own values."""
+    exe = _dciodvfy()
+    assert exe is not None
+    result = subprocess.run([exe, str(path)], capture_output=True, text=True, timeout=60)
+    if result.returncode < 0 or "Assertion" in result.stderr:
+        pytest.skip(f"dciodvfy cannot read {path.name}: {result.stderr.strip()[:120]}")
+    return {line.strip() for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")}
+
+
+def _fits(path: Path, target: str) -> bool:
+    from dicom_pixels.encoder import check_profile
+    from dicom_pixels.source import open_source
+
+    with open_source(path) as source:
+        image = source.image
+    _, meta = dp.get_decoder(image.transfer_syntax_uid).as_array(path, index=0, as_rgb=False)
+    pi = meta["photometric_interpretation"]
+    pi = "YBR_FULL" if pi == "YBR_FULL_422" else pi
+    try:
+        check_profile(image.replace(photometric_interpretation=pi, transfer_syntax_uid=dp.uid.lookup(target).uid), target)
+    except EncodingProfileError:
+        return False
+    return True
+
+
+def _read(path: Path) -> object:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pydicom.dcmread(path)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_lossless_transcode_keeps_pixels_and_every_other_element(target, tmp_path):
+    done = 0
+    for name in SOURCES:
+        src = TEST_FILES / name
+        if not _fits(src, target):
+            continue
+        dst = tmp_path / f"{name}.{target}.dcm"
+        try:
+            transcode(src, dst, target, verify=True)
+        except NoPluginError:
+            continue  # fits the profile, but no installed backend takes it (e.g. 32-bit J2K)
+        done += 1
+        original, written = _read(src), _read(dst)
+        assert written.file_meta.TransferSyntaxUID == dp.uid.lookup(target).uid
+        np.testing.assert_array_equal(
+            pydicom.pixels.pixel_array(dst, raw=True),
+            dp.get_decoder(original.file_meta.TransferSyntaxUID).as_array(src, as_rgb=False)[0],
+            err_msg=name,
+        )
+        for element in original:
+            if element.tag in CHANGED:
+                continue
+            assert element.tag in written, f"{name}: {element.tag} lost"
+            assert written[element.tag].value == element.value, f"{name}: {element.tag} changed"
+        assert written.SOPInstanceUID == original.SOPInstanceUID  # lossless: same instance
+    assert done >= 3
+
+
+@pytest.mark.skipif(_dciodvfy() is None, reason="dicom3tools (dciodvfy) is not installed")
+@pytest.mark.parametrize(
+    "name", ["CT_small.dcm", "MR_small_implicit.dcm", "SC_rgb_rle.dcm", "MR_small_bigendian.dcm"]
+)
+def test_dciodvfy_finds_no_new_error_in_transcoded_files(name, tmp_path):
+    src = TEST_FILES / name
+    before = _errors(src)
+    for target in ("RLELossless", "JPEG2000Lossless", "ExplicitVRLittleEndian"):
+        dst = tmp_path / f"{target}.dcm"
+        transcode(src, dst, target)
+        assert _errors(dst) - before == set(), target
+
+
+@pytest.mark.skipif(_dciodvfy() is None, reason="dicom3tools (dciodvfy) is not installed")
+def test_dciodvfy_finds_no_new_error_in_lossy_transcodes_or_compressed_datasets(tmp_path):
+    src = TEST_FILES / "CT_small.dcm"
+    before = _errors(src)
+    dst = tmp_path / "lossy.dcm"
+    transcode(src, dst, "JPEG2000", j2k_cr=[10])
+    assert _errors(dst) - before == set()
+    written = _read(dst)
+    assert written.LossyImageCompression == "01" and written.SOPInstanceUID != _read(src).SOPInstanceUID
+    ds = _read(src)
+    dp.compress(ds, "JPEGLSLossless")
+    saved = tmp_path / "compressed.dcm"
+    ds.save_as(saved)
+    assert _errors(saved) - before == set()
+
+
+def test_extended_offset_table_is_written_when_the_basic_one_would_overflow(tmp_path, monkeypatch):
+    monkeypatch.setattr(pixel_dataset, "BASIC_OFFSET_LIMIT", 64)
+    dst = tmp_path / "eot.dcm"
+    transcode(TEST_FILES / "rtdose.dcm", dst, "RLELossless")
+    written = _read(dst)
+    assert "ExtendedOffsetTable" in written
+    np.testing.assert_array_equal(pydicom.pixels.pixel_array(dst), _read(TEST_FILES / "rtdose.dcm").pixel_array)
+
+
+def test_odd_length_frames_become_even_fragments(tmp_path):
+    dst = tmp_path / "odd.dcm"
+    transcode(TEST_FILES / "SC_rgb_small_odd.dcm", dst, "DeflatedImageFrameCompression")
+    with dp.reader.read_dicom(dst) as dicom:
+        assert dicom.pixel is not None
+        value = dicom.read_at(dicom.pixel.offset, dicom.size - dicom.pixel.offset)
+    assert all(len(f) % 2 == 0 for f in dp.encaps.generate_fragments(value))
+
+
+def test_profile_errors_are_raised_before_anything_is_written(tmp_path):
+    dst = tmp_path / "never.dcm"
+    with pytest.raises(EncodingProfileError):
+        transcode(TEST_FILES / "CT_small.dcm", dst, "JPEGBaseline8Bit")
+    with pytest.raises(EncodingProfileError, match="j2k_cr"):
+        transcode(TEST_FILES / "CT_small.dcm", dst, "JPEG2000")
+    assert not dst.exists() and os.listdir(tmp_path) == []
+
+
+# -- failures leave nothing behind ------------------------------------------------------------
+
+_CALLS = {"n": 0}
+
+
+def _encode_then_fail(arr: np.ndarray, frame: dp.EncodeFrame) -> bytes:
+    if frame.index == 3:
+        raise RuntimeError("backend crashed on frame 3")
+    return b"\x00" * 10
+
+
+def _encode_wrongly(arr: np.ndarray, frame: dp.EncodeFrame) -> bytes:
+    from dicom_pixels_native.rle import encode_rle
+
+    return encode_rle(arr + 1, frame)  # not what was asked: verify must catch it
+
+
+class _FaultyPlugin:
+    @hookimpl
+    def dicom_pixels_register_codecs(self, registry):
+        registry.add_encoder("RLELossless", f"{__name__}:_encode_then_fail")
+        registry.add_encoder("JPEGLSLossless", f"{__name__}:_encode_wrongly")
+
+
+@pytest.fixture
+def faulty(fresh_registry):
+    if __name__ not in sys.modules:
+        pytest.skip("the test module is not importable by name")
+    name = dp.register(_FaultyPlugin(), name="faulty")
+    yield name
+    fresh_registry.unregister(name)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_codec_failure_mid_volume_leaves_no_destination_and_the_source_untouched(faulty, tmp_path):
+    src = tmp_path / "src.dcm"
+    shutil.copyfile(TEST_FILES / "rtdose.dcm", src)
+    digest = _digest(src)
+    dst = tmp_path / "out" / "dst.dcm"
+    dst.parent.mkdir()
+    with pytest.raises(EncodeError, match="frame 3"):
+        transcode(src, dst, "RLELossless", encoding_plugin=faulty)
+    assert os.listdir(dst.parent) == []  # no destination, no temporary or spool file
+    assert _digest(src) == digest
+
+
+def test_verify_refuses_to_write_a_result_that_differs_from_the_source(faulty, tmp_path):
+    dst = tmp_path / "dst.dcm"
+    with pytest.raises(EncodeError, match="Verification failed"):
+        transcode(TEST_FILES / "CT_small.dcm", dst, "JPEGLSLossless", encoding_plugin=faulty, verify=True)
+    assert os.listdir(tmp_path) == []
+
+
+def test_transcoding_a_file_onto_itself_replaces_it_atomically(tmp_path):
+    path = tmp_path / "ct.dcm"
+    shutil.copyfile(TEST_FILES / "CT_small.dcm", path)
+    expected = _read(path).pixel_array
+    transcode(path, path, "RLELossless", verify=True)
+    assert _read(path).file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.5"
+    np.testing.assert_array_equal(pydicom.pixels.pixel_array(path), expected)
+
+
+def test_transcode_streams_frames_so_memory_stays_near_one_frame(tmp_path):
+    frames = np.random.default_rng(0).integers(0, 4096, (40, 128, 128)).astype("u2")
+    ds = pydicom.Dataset()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.SOPInstanceUID = "1.2.3.4"
+    dp.set_pixel_data(ds, frames, "MONOCHROME2", 12)
+    src = tmp_path / "big.dcm"
+    ds.save_as(src, enforce_file_format=True)
+    tracemalloc.start()
+    try:
+        transcode(src, tmp_path / "big_rle.dcm", "RLELossless")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < frames.nbytes / 4, f"peak {peak} bytes for {frames.nbytes} bytes of pixels"
+    np.testing.assert_array_equal(dp.pixel_array(tmp_path / "big_rle.dcm"), frames)
+
+
+def test_transcode_accepts_lossy_targets_and_marks_them(tmp_path):
+    dst = tmp_path / "near.dcm"
+    transcode(TEST_FILES / "CT_small.dcm", dst, "JPEGLSNearLossless", jls_error=2)
+    written = _read(dst)
+    assert written.LossyImageCompression == "01"
+    assert written.LossyImageCompressionMethod == "ISO_14495_1"
+    diff = pydicom.pixels.pixel_array(dst).astype(int) - _read(TEST_FILES / "CT_small.dcm").pixel_array
+    assert np.abs(diff).max() <= 2
+
+
+def test_transcode_rejects_native_targets_it_does_not_write(tmp_path):
+    with pytest.raises(EncodingProfileError, match="Explicit VR Little Endian"):
+        transcode(TEST_FILES / "CT_small.dcm", tmp_path / "x.dcm", "ExplicitVRBigEndian")
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_cli_transcodes_several_files_into_a_directory_with_a_progress_bar(tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(["transcode", str(TEST_FILES / "CT_small.dcm"), str(TEST_FILES / "rtdose.dcm"),
+                   str(out), "--to", "RLELossless", "--verify"])
+    captured = capsys.readouterr()
+    assert status == 0
+    assert sorted(os.listdir(out)) == ["CT_small.dcm", "rtdose.dcm"]
+    assert "15/15" in captured.err  # rtdose's 15 frames
+    assert pydicom.pixels.pixel_array(out / "rtdose.dcm").shape == (15, 10, 10)
+
+
+def test_cli_reports_profile_errors_with_status_1(tmp_path, capsys):
+    status = main(["transcode", str(TEST_FILES / "CT_small.dcm"), str(tmp_path / "x.dcm"),
+                   "--to", "JPEG2000", "--j2k-cr", "10"])
+    assert status == 0
+    status = main(["transcode", str(TEST_FILES / "CT_small.dcm"), str(tmp_path / "y.dcm"),
+                   "--to", "JPEGBaseline8Bit"])
+    assert status == 1
+    assert "Allowed" in capsys.readouterr().err
+
+
+def test_transcode_errors_are_dicom_pixels_errors(tmp_path):
+    with pytest.raises(DicomPixelsError):
+        transcode(tmp_path / "missing.dcm", tmp_path / "x.dcm", "RLELossless")
+    assert not (tmp_path / "x.dcm").exists()
