@@ -18,6 +18,7 @@ Parsing is bounded and never raises: a header it cannot read yields ``{}``.
 
 from __future__ import annotations
 
+import struct
 import warnings
 from typing import Any
 
@@ -214,8 +215,9 @@ def header_mismatch(ts: TransferSyntax, data: bytes, image: ImageDescription) ->
     the JPEG/JPEG-LS SOF (ISO/IEC 10918-1 B.2.2) or J2K SIZ (15444-1 A.5.1)
     image size and component count with Rows, Columns and Samples per Pixel
     before any plugin sees the frame. A header that cannot be parsed is left
-    to the plugins, and so is a JPEG height of 0 (defined later by a DNL
-    marker, 10918-1 B.2.5).
+    to the plugins. A height of 0 (defined later by a DNL marker, 10918-1
+    B.2.5) is refused too: libjpeg-turbo does not support DNL and libjpeg's
+    JPEG-LS decoder loops forever on it.
 
     >>> from dicom_pixels.uid import lookup
     >>> image = ImageDescription(2, 3, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.50")
@@ -224,19 +226,48 @@ def header_mismatch(ts: TransferSyntax, data: bytes, image: ImageDescription) ->
     'its SOF marker describes 2 rows, 4 columns and 1 component(s)'
     """
     family = ts.family
+    if family == "rle":
+        return _rle_header_problem(data)
     if family in ("j2k", "htj2k"):
         params = j2k_siz(data)
         marker = "SIZ marker"
+        precisions = range(1, 39)  # ISO/IEC 15444-1 Table A.11: 1 to 38 bits
     elif family in ("jpeg", "jpegls"):
         params = jpeg_parameters(data)
         marker = "SOF marker"
-        if params.get("height") == 0:  # DNL: the height comes later
-            params = dict(params, height=image.rows)
+        precisions = range(2, 17)  # 10918-1 B.2.2 (2-16 lossless), 14495-1 C.2.2 (2-16)
     else:
         return None
     if "width" not in params or "components" not in params:
         return None
     found = (params["height"], params["width"], params["components"])
-    if found == (image.rows, image.columns, image.samples_per_pixel):
-        return None
-    return f"its {marker} describes {found[0]} rows, {found[1]} columns and {found[2]} component(s)"
+    if found != (image.rows, image.columns, image.samples_per_pixel):
+        return f"its {marker} describes {found[0]} rows, {found[1]} columns and {found[2]} component(s)"
+    # A sample wider than the container overflows the backend's buffer; GDCM
+    # segfaults on an out-of-range JPEG precision.
+    precision = params.get("precision")
+    if precision not in precisions or precision > image.bits_allocated:
+        return (
+            f"its {marker} declares a sample precision of {precision} bits, which does not fit "
+            f"the (0028,0100) Bits Allocated value of {image.bits_allocated}"
+        )
+    return None
+
+
+def _rle_header_problem(data: bytes) -> str | None:
+    """Check the RLE header's segment count and offsets (PS3.5 G.5); some backends
+    read wherever the offsets point."""
+    if len(data) < 64:
+        return None  # too short for a header: the plugins say so
+    count, *offsets = struct.unpack_from("<16L", data, 0)
+    if not 1 <= count <= 15:
+        return f"its RLE header declares {count} segments; PS3.5 G.5 allows 1 to 15"
+    previous = 64
+    for number, offset in enumerate(offsets[:count]):
+        if not previous <= offset <= len(data):
+            return (
+                f"its RLE header gives segment {number} the offset {offset}, outside the "
+                f"{len(data)}-byte frame or before the header or the previous segment (PS3.5 G.5)"
+            )
+        previous = offset
+    return None

@@ -66,6 +66,7 @@ MAX_OUTPUT_BYTES: int = _default_max_output_bytes()
 # replicate run is 2 bytes for up to 128 (PS3.5 G.3.1), deflate at most ~1032:1
 # (RFC 1951: a 258-byte match in as little as 2 bits ... plus block overhead).
 _MAX_EXPANSION = {"rle": 64, "deflate_frames": 1032}
+_ONE_SAMPLE = ("MONOCHROME1", "MONOCHROME2", "PALETTE COLOR")
 # Volumes larger than this are checked for plausibility before they are allocated.
 _PRECHECK_ABOVE = 64 * 1024**2
 
@@ -327,6 +328,13 @@ class _Run:
             except Exception as exc:  # a backend's own error type; report it with the frame
                 failures.append(f"{codec.plugin}: {type(exc).__name__}: {exc}")
                 continue
+            except BaseException as exc:
+                # Rust backends (pyo3) raise PanicException, a BaseException, on a panic
+                # such as an index out of bounds on corrupt data: a decode failure too.
+                if type(exc).__name__ != "PanicException":
+                    raise
+                failures.append(f"{codec.plugin}: a panic in the backend: {exc}")
+                continue
             self._preferred = codec
             return result, frame.info
         skipped = "".join(f"\n    {name} - {reason}" for name, reason in self.skipped.items())
@@ -351,28 +359,41 @@ class _Run:
         image = self.image
         ratio = _MAX_EXPANSION.get(self.ts.family)
         if data is None and ratio is not None and length * ratio + 1024 < image.frame_length:
-            raise DecodeError(
-                f"Unable to decode frame {index} of the '{self.ts.name}' pixel data in "
-                f"{self.source.name} ({self._not_called()}): it holds "
-                f"{length} encoded bytes, too few for the {image.frame_length} bytes of a "
-                f"{image.frame_shape} frame ({self.ts.family} expands at most {ratio}:1): "
-                "the data is truncated, or (0028,0010) Rows, (0028,0011) Columns, (0028,0002) "
-                "Samples per Pixel or (0028,0100) Bits Allocated is wrong"
+            self._refuse(
+                index,
+                f"its {length} encoded bytes are too few for the {image.frame_length} bytes of a "
+                f"{image.frame_shape} frame ({self.ts.family} expands at most {ratio}:1)",
             )
-        mismatch = None if data is None else codestream.header_mismatch(self.ts, data, image)
-        if mismatch is not None:
-            raise DecodeError(
-                f"Unable to decode frame {index} of the '{self.ts.name}' pixel data in "
-                f"{self.source.name}: {mismatch}, but (0028,0010) Rows, (0028,0011) Columns and "
-                f"(0028,0002) Samples per Pixel are {image.rows}, {image.columns} and "
-                f"{image.samples_per_pixel} ({self._not_called()}). The data is corrupt, or the "
-                "Image Pixel module is wrong: if the codestream is right, pass rows=, columns= "
-                "and samples_per_pixel= with its values"
+        if data is None:
+            return
+        # GDCM aborts the process when the colour model and the samples disagree.
+        pi = image.photometric_interpretation
+        if (image.samples_per_pixel == 1) != (pi in _ONE_SAMPLE):
+            self._refuse(
+                index,
+                f"(0028,0004) Photometric Interpretation '{pi}' contradicts (0028,0002) "
+                f"Samples per Pixel {image.samples_per_pixel}",
+            )
+        problem = codestream.header_mismatch(self.ts, data, image)
+        if problem is not None:
+            self._refuse(
+                index,
+                f"{problem}, but (0028,0010) Rows, (0028,0011) Columns, (0028,0002) Samples per "
+                f"Pixel and (0028,0100) Bits Allocated are {image.rows}, {image.columns}, "
+                f"{image.samples_per_pixel} and {image.bits_allocated}",
             )
 
-    def _not_called(self) -> str:
-        names = ", ".join(dict.fromkeys(c.plugin for c in self.codecs))
-        return f"checked before calling {names}" if names else "checked before calling a plugin"
+    def _refuse(self, index: int, reason: str) -> None:
+        """Raise the DecodeError of a frame that no plugin was given, in the usual format."""
+        names = list(dict.fromkeys(c.plugin for c in self.codecs)) or ["(no plugin)"]
+        raise DecodeError(
+            f"Unable to decode frame {index} of the '{self.ts.name}' pixel data in "
+            f"{self.source.name}: {reason}. It was refused before any plugin saw it:\n    "
+            + "\n    ".join(f"{name}: not called" for name in names)
+            + "\nThe data is corrupt, or the Image Pixel module is wrong: if the codestream is "
+            "right, pass its values as overrides (rows=, columns=, samples_per_pixel=, "
+            "bits_allocated=, photometric_interpretation=)"
+        )
 
     def allocate(self, shape: tuple[int, ...]) -> np.ndarray:
         """An uninitialised output array, refused when larger than the output ceiling."""
@@ -590,6 +611,13 @@ def _place(
     dtype = image.dtype if bits == image.bits_allocated else np.dtype(
         f"{'i' if image.pixel_representation else 'u'}{max(bits // 8, 1)}"
     )
+    if len(result) % dtype.itemsize:
+        # A backend's output of the wrong length (corrupt data): not a whole number of samples.
+        raise DecodeError(
+            f"The decoded frame {index} of {name} is {len(result)} bytes long, not a whole "
+            f"number of {dtype.itemsize}-byte samples; expected {out.size} samples for a "
+            f"{image.frame_shape} frame: the data may be corrupt"
+        )
     buffer = np.frombuffer(result, dtype=dtype.newbyteorder("<"))
     if buffer.size != out.size:
         raise DecodeError(

@@ -711,19 +711,19 @@ class Worker:
         )
         assert proc.stdout is not None
         ready = self._readline(proc, 120)
-        if ready is None:
+        if not ready:
             proc.kill()
             raise RuntimeError("the fuzz worker did not start")
         return proc
 
     @staticmethod
     def _readline(proc: subprocess.Popen[str], timeout: float) -> str | None:
+        """A line; ``""`` when the worker closed its output (died); ``None`` on timeout."""
         assert proc.stdout is not None
         readable, _, _ = select.select([proc.stdout], [], [], timeout)
         if not readable:
             return None
-        line = proc.stdout.readline()
-        return line or None
+        return proc.stdout.readline()
 
     def run(self, recipe: dict[str, Any]) -> dict[str, Any]:
         if self.proc is None or self.proc.poll() is not None:
@@ -736,8 +736,8 @@ class Worker:
         except BrokenPipeError:
             pass
         line = self._readline(proc, 2 * TIME_LIMIT + 5)
-        if line is None:
-            if proc.poll() is None:  # alive but silent past the hard limit: a hang in native code
+        if not line:
+            if line is None:  # alive but silent past the hard limit: a hang in native code
                 proc.kill()
                 proc.wait()
                 self.proc = None
