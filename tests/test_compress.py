@@ -64,7 +64,9 @@ def corpus() -> list[tuple[Path, object]]:
 
 
 def _decoded(path: Path) -> tuple[np.ndarray, str]:
-    arr, meta = dp.get_decoder(open_source(path).image.transfer_syntax_uid).as_array(path, as_rgb=False)
+    with open_source(path) as source:
+        uid = source.image.transfer_syntax_uid
+    arr, meta = dp.get_decoder(uid).as_array(path, as_rgb=False)
     pi = meta["photometric_interpretation"]
     return arr, "YBR_FULL" if pi == "YBR_FULL_422" else pi
 

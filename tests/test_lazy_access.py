@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 
 import dicom_pixels as dp
 from dicom_pixels.writer import DataElement, write_file
@@ -81,3 +82,20 @@ def test_iter_pixels_yields_every_frame_in_order():
     assert all(np.array_equal(a, b) for a, b in zip(frames, arr))
     picked = list(dp.iter_pixels(io.BytesIO(data), indices=[11, 3]))
     assert np.array_equal(picked[0], arr[11]) and np.array_equal(picked[1], arr[3])
+
+
+def test_a_source_dropped_without_closing_releases_its_file_descriptor(tmp_path):
+    import gc
+    import os
+
+    from dicom_pixels.source import open_source
+
+    fd_dir = "/proc/self/fd"
+    if not os.path.isdir(fd_dir):
+        pytest.skip("needs /proc/self/fd to count open descriptors")
+    path = dp.examples.get_path("ct")
+    before = len(os.listdir(fd_dir))
+    for _ in range(20):
+        assert open_source(path).image.rows > 0  # no ``with``: never closed explicitly
+    gc.collect()
+    assert len(os.listdir(fd_dir)) <= before

@@ -38,6 +38,7 @@ import io
 import os
 import struct
 import threading
+import weakref
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -302,7 +303,11 @@ class _DescriptorStream(_Stream):
         super().__init__()
         self.name = path
         self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        self.size = os.fstat(self._fd).st_size
+        try:
+            self.size = os.fstat(self._fd).st_size
+        except OSError:
+            os.close(self._fd)
+            raise
 
     def pread(self, offset: int, length: int) -> bytes:
         parts = []
@@ -335,6 +340,29 @@ class _DescriptorStream(_Stream):
             os.close(self._fd)
         super().close()
 
+    def __del__(self) -> None:
+        # A source that was never closed (no ``with``) must not keep its descriptor open for
+        # the life of the process, as a file object would not.
+        if not getattr(self, "closed", True) and hasattr(self, "_fd"):
+            self.close()
+
+
+#: One lock per caller-supplied file object, shared by every stream reading it, so that
+#: several threads decoding from the same open file do not interleave their seek+read.
+_FILE_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(fileobj: Any) -> threading.Lock:
+    with _FILE_LOCKS_GUARD:
+        try:
+            lock = _FILE_LOCKS.get(fileobj)
+            if lock is None:
+                lock = _FILE_LOCKS[fileobj] = threading.Lock()
+            return lock
+        except TypeError:  # not weak-referenceable (or unhashable): a lock of its own
+            return threading.Lock()
+
 
 class _FileObjectStream(_Stream):
     """A binary file object: reads are serialised by a lock and restore its position."""
@@ -344,14 +372,15 @@ class _FileObjectStream(_Stream):
         self.name = name
         self._file = fileobj
         self._owned = owned
-        self._lock = threading.Lock()
+        self._lock = threading.Lock() if owned else _lock_for(fileobj)
         seekable = getattr(fileobj, "seekable", None)
         try:
             if seekable is not None and not seekable():
                 raise OSError("seekable() is False")
-            position = fileobj.tell()
-            self.size = fileobj.seek(0, io.SEEK_END)
-            fileobj.seek(position)
+            with self._lock:
+                position = fileobj.tell()
+                self.size = fileobj.seek(0, io.SEEK_END)
+                fileobj.seek(position)
         except (OSError, AttributeError, ValueError) as exc:
             raise InvalidDicomError(
                 f"{name} is not a seekable, open binary file ({exc}): pass a path, bytes, or "

@@ -39,7 +39,7 @@ import json
 import os
 import random
 import re
-import select
+import selectors
 import signal
 import struct
 import subprocess
@@ -720,9 +720,12 @@ class Worker:
     def _readline(proc: subprocess.Popen[str], timeout: float) -> str | None:
         """A line; ``""`` when the worker closed its output (died); ``None`` on timeout."""
         assert proc.stdout is not None
-        readable, _, _ = select.select([proc.stdout], [], [], timeout)
-        if not readable:
-            return None
+        # selectors (epoll/poll), not select.select: the latter fails on descriptors >= 1024,
+        # which a long pytest session can reach.
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                return None
         return proc.stdout.readline()
 
     def run(self, recipe: dict[str, Any]) -> dict[str, Any]:
