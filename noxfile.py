@@ -73,3 +73,15 @@ def bench(session: nox.Session) -> None:
     """
     install_workspace(session, "dev")
     session.run("python", "tests/benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Mutation-fuzz the decoders with every plugin (``-- --minutes N``, default 60; ``-- --short`` = 200 fixed-seed cases)."""
+    install_workspace(session, "dev")
+    args = list(session.posargs)
+    if "--short" in args:
+        args = [a for a in args if a != "--short"] + ["--cases", "200", "--seed", "0"]
+    elif "--minutes" not in args and "--cases" not in args:
+        args += ["--minutes", "60"]
+    session.run("python", "tests/fuzz/fuzz_decode.py", "--plugin", "all", *args)
