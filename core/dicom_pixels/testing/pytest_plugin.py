@@ -40,16 +40,26 @@ def pytest_configure(config: Any) -> None:
 
 
 def pytest_generate_tests(metafunc: Any) -> None:
-    """Give each ``conformance_case`` test one parameter per reference file."""
-    if "conformance_case" not in metafunc.fixturenames:
-        return
-    from . import ConformanceSuite
+    """Give each ``conformance_case`` test one parameter per reference file, and each
+    ``conformance_encoder`` test one per transfer syntax the plugin encodes."""
+    from . import ConformanceSuite, _declared
 
     cls = metafunc.cls
     if cls is None or not issubclass(cls, ConformanceSuite):
         return
     import pytest
 
+    if "conformance_encoder" in metafunc.fixturenames:
+        uids = _declared(cls.plugin, "encode")
+        if uids:
+            metafunc.parametrize("conformance_encoder", uids)
+        else:
+            metafunc.parametrize(
+                "conformance_encoder",
+                [pytest.param(None, marks=pytest.mark.skip(reason=f"{cls.plugin} declares no encoder"))],
+            )
+    if "conformance_case" not in metafunc.fixturenames:
+        return
     cases = cls.conformance_cases()
     if not cases:
         metafunc.parametrize(

@@ -31,6 +31,13 @@ def encode_gdcm(arr: np.ndarray, frame: EncodeFrame) -> bytes:
     pi_type = gdcm.PhotometricInterpretation.GetPIType(image.photometric_interpretation)
     if pi_type == gdcm.PhotometricInterpretation.PI_END:
         raise EncodeError(f"GDCM does not know the Photometric Interpretation {image.photometric_interpretation!r}")
+    if image.transfer_syntax.family == "jpegls" and image.bits_allocated == 8 and image.bits_stored < 8:
+        # GDCM's JPEG-LS writer aborts the process (a failed assertion) on these images.
+        raise EncodeError("GDCM cannot write JPEG-LS with fewer than 8 bits stored in 8-bit samples")
+    if image.transfer_syntax.family == "rle" and image.bits_allocated == 8 and (image.rows * image.columns) % 2:
+        # GDCM's RLE writer aborts the process (an uncaught C++ exception, "partition % dims[1]"
+        # or "image_len % MaxNumSegments") when an 8-bit frame has an odd number of pixels.
+        raise EncodeError("GDCM cannot write RLE for 8-bit frames with an odd number of pixels")
     target = gdcm.TransferSyntax.GetTSType(image.transfer_syntax_uid)
     if target == gdcm.TransferSyntax.TS_END:
         raise EncodeError(f"GDCM cannot write '{image.transfer_syntax.name}'")
