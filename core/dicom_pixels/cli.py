@@ -15,6 +15,7 @@ a usage error.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -153,7 +154,7 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
         label = f"{number}/{len(inputs)} {src.name}"
         try:
             transcode(src, dst, args.to, encoding_plugin=args.plugin, verify=args.verify,
-                      progress=lambda done, total, label=label: bar(label, done, total), **options)
+                      progress=functools.partial(bar, label), **options)
         except DicomPixelsError as exc:
             if len(inputs) == 1:
                 raise

@@ -246,7 +246,7 @@ def header_mismatch(ts: TransferSyntax, data: bytes, image: ImageDescription) ->
     # A sample wider than the container overflows the backend's buffer; GDCM
     # segfaults on an out-of-range JPEG precision.
     precision = params.get("precision")
-    if precision not in precisions or precision > image.bits_allocated:
+    if not isinstance(precision, int) or precision not in precisions or precision > image.bits_allocated:
         return (
             f"its {marker} declares a sample precision of {precision} bits, which does not fit "
             f"the (0028,0100) Bits Allocated value of {image.bits_allocated}"

@@ -532,8 +532,8 @@ def _native_frame(arr: np.ndarray, image: ImageDescription, ts: TransferSyntax, 
     data = np.asarray(arr, dtype=image.dtype)
     if image.samples_per_pixel > 1 and planar == 1:
         data = np.moveaxis(data, -1, 0)
-    order = "<" if ts.little_endian else ">"
-    return np.ascontiguousarray(data, dtype=data.dtype.newbyteorder(order)).tobytes()
+    wanted = data.dtype.newbyteorder("<" if ts.little_endian else ">")
+    return np.ascontiguousarray(data, dtype=wanted).tobytes()
 
 
 # -- the encoder --------------------------------------------------------------------------------------
