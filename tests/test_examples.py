@@ -113,3 +113,13 @@ def test_mg_example_windows_like_pydicom_with_its_sigmoid_function():
 def test_new_examples_stay_small():
     for name in ("ybr_color", "jpeg2k", "palette_color", "mg"):
         assert dp.examples.get_path(name).stat().st_size < 500_000
+
+
+def test_every_example_is_a_module_attribute_usable_as_a_source():
+    for name in dp.examples.names():
+        path = getattr(dp.examples, name)
+        assert path == dp.examples.get_path(name)
+        assert dp.pixel_array(path, index=0).size > 0
+    assert "ct" in dir(dp.examples)
+    with pytest.raises(AttributeError):
+        dp.examples.no_such_example  # noqa: B018

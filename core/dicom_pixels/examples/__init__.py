@@ -19,12 +19,15 @@ name               what it is
 ``mg``             512 x 416 mammogram, 12 bits in 16, two windows, SIGMOID VOI LUT Function
 =================  ==============================================================================
 
-A name can be used wherever a path is accepted by :func:`get_path`; the CLI
-accepts the names directly.
+Each example is also an attribute of this module holding its path, so it can be
+passed directly as a source; the CLI accepts the names themselves.
 
+>>> import dicom_pixels as dp
 >>> from dicom_pixels import examples
 >>> examples.get_path("ct").name
 'ct.dcm'
+>>> dp.pixel_array(examples.ct).shape
+(128, 128)
 """
 
 from __future__ import annotations
@@ -66,3 +69,14 @@ def get_path(name: str) -> Path:
             f"No example called {name!r}; the examples are: {', '.join(names())}"
         )
     return path
+
+
+def __getattr__(name: str) -> Path:
+    """``examples.ct`` and so on: the path of the example, usable directly as a source."""
+    if name in _NAMES:
+        return get_path(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *names()])
