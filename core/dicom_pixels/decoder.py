@@ -37,9 +37,9 @@ from .codec import DecodeFrame
 from .description import ImageDescription
 from .errors import DecodeError, DicomPixelsError, InvalidDicomError, InvalidPixelDescriptionError
 from .processing import convert_frame_color_space
-from .registry import Codec, manager
+from .registry import Codec, TransferSyntaxEndpoint, manager
 from .source import PixelSource, open_source
-from .uid import TransferSyntax, lookup
+from .uid import lookup
 
 __all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder"]
 
@@ -74,47 +74,18 @@ _J2K = ("j2k", "htj2k")
 _YBR = ("YBR_FULL", "YBR_FULL_422")
 
 
-class Decoder:
+class Decoder(TransferSyntaxEndpoint):
     """Decodes the pixel data of one transfer syntax, through whichever plugin can.
 
     Use :func:`get_decoder` rather than creating instances.
     """
 
-    def __init__(self, uid: str) -> None:
-        self.transfer_syntax: TransferSyntax = lookup(uid)
-
-    def __repr__(self) -> str:
-        return f"<Decoder for '{self.transfer_syntax.name}'>"
-
-    @property
-    def UID(self) -> str:
-        """The transfer syntax UID."""
-        return self.transfer_syntax.uid
-
-    @property
-    def is_native(self) -> bool:
-        """``True`` for uncompressed, unencapsulated transfer syntaxes."""
-        return not self.transfer_syntax.encapsulated
+    operation = "decode"
 
     @property
     def is_encapsulated(self) -> bool:
         """``True`` when the pixel data is encapsulated (PS3.5 A.4)."""
         return self.transfer_syntax.encapsulated
-
-    @property
-    def available_plugins(self) -> tuple[str, ...]:
-        """Plugins with every requirement installed, in the order they are tried."""
-        return tuple(c.plugin for c in manager.codecs(self.transfer_syntax, "decode") if c.is_available)
-
-    @property
-    def missing_dependencies(self) -> list[str]:
-        """One line per plugin that lacks a requirement: ``"name - requires ..."``."""
-        lines = []
-        for codec in manager.codecs(self.transfer_syntax, "decode"):
-            missing = codec.missing_requirements()
-            if missing:
-                lines.append(f"{codec.plugin} - requires {' and '.join(missing)}")
-        return lines
 
     @property
     def is_available(self) -> bool:

@@ -44,7 +44,7 @@ from .errors import (
     EncodingProfileError,
     InvalidPixelDescriptionError,
 )
-from .registry import Codec, manager
+from .registry import Codec, TransferSyntaxEndpoint, manager
 from .source import IMAGE_PIXEL_OPTIONS, PixelSource, _is_dataset, open_source
 from .uid import TransferSyntax, lookup
 
@@ -539,42 +539,18 @@ def _native_frame(arr: np.ndarray, image: ImageDescription, ts: TransferSyntax, 
 # -- the encoder --------------------------------------------------------------------------------------
 
 
-class Encoder:
+class Encoder(TransferSyntaxEndpoint):
     """Encodes pixel data to one transfer syntax, through whichever plugin can.
 
     Use :func:`get_encoder` rather than creating instances.
     """
 
-    def __init__(self, uid: str) -> None:
-        self.transfer_syntax: TransferSyntax = lookup(uid)
-
-    def __repr__(self) -> str:
-        return f"<Encoder for '{self.transfer_syntax.name}'>"
-
-    @property
-    def UID(self) -> str:
-        """The transfer syntax UID."""
-        return self.transfer_syntax.uid
+    operation = "encode"
 
     @property
     def is_native(self) -> bool:
         """``True`` for uncompressed, unencapsulated transfer syntaxes (no plugin needed)."""
         return self.transfer_syntax.family == "native"
-
-    @property
-    def available_plugins(self) -> tuple[str, ...]:
-        """Plugins with every requirement installed, in the order they are tried."""
-        return tuple(c.plugin for c in manager.codecs(self.transfer_syntax, "encode") if c.is_available)
-
-    @property
-    def missing_dependencies(self) -> list[str]:
-        """One line per plugin that lacks a requirement: ``"name - requires ..."``."""
-        lines = []
-        for codec in manager.codecs(self.transfer_syntax, "encode"):
-            missing = codec.missing_requirements()
-            if missing:
-                lines.append(f"{codec.plugin} - requires {' and '.join(missing)}")
-        return lines
 
     @property
     def is_available(self) -> bool:

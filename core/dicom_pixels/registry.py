@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pluggy
 from packaging.requirements import InvalidRequirement, Requirement
@@ -50,6 +50,7 @@ __all__ = [
     "CodecRegistrar",
     "PluginInfo",
     "PluginManager",
+    "TransferSyntaxEndpoint",
     "get_plugin_priority",
     "manager",
     "missing_requirements",
@@ -648,6 +649,50 @@ def _install_suggestion(ts: TransferSyntax, exclude: str = "") -> str:
 
 #: The process-wide plugin manager.
 manager = PluginManager()
+
+
+class TransferSyntaxEndpoint:
+    """What :class:`~dicom_pixels.decoder.Decoder` and :class:`~dicom_pixels.encoder.Encoder`
+    share: a transfer syntax and the plugins that handle it for one :data:`Operation`.
+
+    >>> import dicom_pixels as dp
+    >>> decoder = dp.get_decoder("RLELossless")
+    >>> decoder.UID, "native" in decoder.available_plugins, decoder.is_available
+    ('1.2.840.10008.1.2.5', True, True)
+    """
+
+    operation: ClassVar[Operation]
+
+    def __init__(self, uid: str) -> None:
+        self.transfer_syntax: TransferSyntax = lookup(uid)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} for '{self.transfer_syntax.name}'>"
+
+    @property
+    def UID(self) -> str:
+        """The transfer syntax UID."""
+        return self.transfer_syntax.uid
+
+    @property
+    def is_native(self) -> bool:
+        """``True`` for uncompressed, unencapsulated transfer syntaxes."""
+        return not self.transfer_syntax.encapsulated
+
+    @property
+    def available_plugins(self) -> tuple[str, ...]:
+        """Plugins with every requirement installed, in the order they are tried."""
+        return tuple(c.plugin for c in manager.codecs(self.transfer_syntax, self.operation) if c.is_available)
+
+    @property
+    def missing_dependencies(self) -> list[str]:
+        """One line per plugin that lacks a requirement: ``"name - requires ..."``."""
+        lines = []
+        for codec in manager.codecs(self.transfer_syntax, self.operation):
+            missing = codec.missing_requirements()
+            if missing:
+                lines.append(f"{codec.plugin} - requires {' and '.join(missing)}")
+        return lines
 
 
 def plugins() -> list[PluginInfo]:
