@@ -38,7 +38,7 @@ from .description import ImageDescription
 from .errors import DecodeError, DicomPixelsError, InvalidDicomError, InvalidPixelDescriptionError
 from .processing import convert_frame_color_space
 from .registry import Codec, TransferSyntaxEndpoint, manager
-from .source import PixelSource, open_source
+from .source import open_source
 from .uid import lookup
 
 __all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder"]
@@ -227,9 +227,8 @@ class _Run:
         self.options.update(options)
         if self.options.get("force_rgb") and self.options.get("force_ybr"):
             raise InvalidPixelDescriptionError("'force_ybr' and 'force_rgb' cannot both be True")
-        opened = not isinstance(src, PixelSource)
         self.source = open_source(src, **self.options)
-        self._owns_source = opened
+        self._owns_source = self.source is not src  # a PixelSource given is the caller's to close
         self.image: ImageDescription = self.source.image
         if self.image.transfer_syntax.uid != ts.uid:
             self.close()

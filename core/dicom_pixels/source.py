@@ -347,12 +347,14 @@ def open_source(src: Any, **options: Any) -> PixelSource:
     'MONOCHROME1'
     >>> src.close()
     """
+    allow_excess = bool(options.get("allow_excess_frames", True))
+    overrides = {k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS and v is not None}
+    if isinstance(src, (str, os.PathLike, bytes, bytearray)):  # the common case first: no Protocol check
+        return _file_source(src, overrides, allow_excess)
     if isinstance(src, (ElementSource, FramesSource)) or (
         isinstance(src, PixelSource) and not _is_dataset(src)
     ):
         return src
-    allow_excess = bool(options.get("allow_excess_frames", True))
-    overrides = {k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS and v is not None}
     if _is_dataset(src):
         return _dataset_source(src, overrides, allow_excess)
     if isinstance(src, (list, tuple)) and all(isinstance(f, (bytes, bytearray, memoryview)) for f in src):
