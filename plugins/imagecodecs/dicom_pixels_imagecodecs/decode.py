@@ -48,6 +48,8 @@ __all__ = [
 # JPEG 2000 colour transforms that OpenJPEG/OpenJPH undo while decoding
 # (ISO/IEC 15444-1 Annex G): the pixels come back as RGB (PS3.3 C.7.6.3.1.2).
 _J2K_MCT_PHOTOMETRIC = ("YBR_ICT", "YBR_RCT")
+#: Marker segments read at most in a JPEG 2000 main header looking for COD.
+_MAX_HEADER_SEGMENTS = 64
 
 
 def _codec(name: str, function: str, frame: DecodeFrame) -> Callable[..., Any]:
@@ -228,10 +230,12 @@ def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
 
 
 def decode_htj2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
-    """Decode a High-Throughput JPEG 2000 frame with OpenJPH (``htj2k_decode``).
+    """Decode a High-Throughput JPEG 2000 frame (PS3.5 8.2.15) with OpenJPH or OpenJPEG.
 
-    imagecodecs builds before 2026.1 have no HTJ2K codec; their OpenJPEG (2.5 and
-    later) decodes HT code-blocks, so ``jpeg2k_decode`` is used instead.
+    Reversible codestreams go to OpenJPH (``htj2k_decode``, the fastest);
+    irreversible ones to OpenJPEG 2.5 or later (``jpeg2k_decode``, which decodes
+    HT code-blocks too), see :func:`_htj2k_decoder`. imagecodecs builds before
+    2026.1 have no HTJ2K codec, so OpenJPEG decodes every frame there.
 
     >>> import numpy as np, imagecodecs
     >>> from dicom_pixels import DecodeFrame, ImageDescription
@@ -244,19 +248,73 @@ def decode_htj2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     _require_end_marker(data, frame, "HTJ2K")
     imagecodecs = _imagecodecs()
     itemsize = _container_size(frame.info.get("j2k_precision", frame.image.bits_stored))
-    if getattr(getattr(imagecodecs, "HTJ2K", None), "available", False):
-        result = _decode_into(imagecodecs.htj2k_decode, data, frame, itemsize)
-    else:
-        func = _codec("JPEG2K", "jpeg2k_decode", frame)
-        version = imagecodecs.jpeg2k_version().rpartition(" ")[2]
-        if tuple(int(p) for p in version.split(".")[:2] if p.isdigit()) < (2, 5):
-            raise DecodeError(
-                f"Unable to decode frame {frame.index}: HTJ2K needs imagecodecs with the HTJ2K "
-                f"codec or OpenJPEG 2.5 or later (found {imagecodecs.jpeg2k_version()})"
-            )
-        result = _decode_into(func, data, frame, itemsize)
+    found = _htj2k_decoder(imagecodecs, data)
+    if found is None:
+        openjpeg = getattr(imagecodecs, "jpeg2k_version", lambda: "none")()
+        raise DecodeError(
+            f"Unable to decode frame {frame.index}: HTJ2K needs imagecodecs with the HTJ2K "
+            f"codec or OpenJPEG 2.5 or later (found {openjpeg})"
+        )
+    func, kwargs = found
+    result = _decode_into(func, data, frame, itemsize, **kwargs)
     _report_j2k_colour(frame)
     return result
+
+
+def _htj2k_decoder(
+    imagecodecs: ModuleType, data: bytes
+) -> tuple[Callable[..., Any], dict[str, Any]] | None:
+    """The imagecodecs function (and its keywords) for an HTJ2K codestream, or None.
+
+    OpenJPH does not clip irreversible (9-7 wavelet) reconstructions to the
+    component's range and imagecodecs casts them as they are, so a sample
+    reconstructed just above the maximum wraps to 0 (measured with OpenJPH 0.26.3;
+    aous72/OpenJPH#234): those codestreams go to OpenJPEG, which clips like
+    pylibjpeg and GDCM. OpenJPH is asked for pixel order (``planar=False``) because
+    it calls colour components without the component transform planar.
+
+    >>> import numpy as np, imagecodecs
+    >>> lossy = imagecodecs.htj2k_encode(np.zeros((4, 4), "u1"), level=0.01, reversible=False)
+    >>> _htj2k_decoder(imagecodecs, lossy)[0].__name__
+    'jpeg2k_decode'
+    """
+    openjph = getattr(getattr(imagecodecs, "HTJ2K", None), "available", False)
+    openjpeg = False
+    if getattr(getattr(imagecodecs, "JPEG2K", None), "available", False):
+        version = imagecodecs.jpeg2k_version().rpartition(" ")[2]
+        openjpeg = tuple(int(p) for p in version.split(".")[:2] if p.isdigit()) >= (2, 5)
+    if openjpeg and (not openjph or _j2k_irreversible(data)):
+        return imagecodecs.jpeg2k_decode, {}
+    if openjph:
+        return imagecodecs.htj2k_decode, {"planar": False}
+    return None
+
+
+def _j2k_irreversible(data: bytes) -> bool:
+    """Whether the main header's COD selects the 9-7 irreversible wavelet.
+
+    The marker segments after SOC are walked to COD (ISO/IEC 15444-1 A.6.1): its
+    SPcod transformation byte, 13 bytes after the marker, is 0 for 9-7 irreversible
+    (Table A.20). False when there is no readable COD before the first tile.
+
+    >>> _j2k_irreversible(b"\\xff\\x4f\\xff\\x51\\x00\\x02\\xff\\x52\\x00\\x0c" + bytes(10))
+    True
+    """
+    buffer = bytes(data[:4096])
+    offset = buffer.find(b"\xff\x4f\xff\x51")  # SOC then SIZ, after a JP2 header if any
+    if offset < 0:
+        return False
+    offset += 2
+    for _ in range(_MAX_HEADER_SEGMENTS):
+        if offset + 4 > len(buffer) or buffer[offset] != 0xFF:
+            return False
+        marker = buffer[offset + 1]
+        if marker == 0x52:  # COD
+            return offset + 13 < len(buffer) and buffer[offset + 13] == 0
+        if marker == 0x90:  # SOT: the main header ended without a COD
+            return False
+        offset += 2 + int.from_bytes(buffer[offset + 2 : offset + 4], "big")
+    return False
 
 
 # -- RLE Lossless (PS3.5 Annex G) -------------------------------------------------------------

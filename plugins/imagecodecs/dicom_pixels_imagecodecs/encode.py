@@ -16,15 +16,29 @@ exactly (the core then tries the next plugin).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from dicom_pixels.codec import EncodeFrame
 from dicom_pixels.errors import EncodeError
 
+from .decode import _htj2k_decoder
+
 __all__ = ["encode_htj2k", "encode_j2k", "encode_jpeg", "encode_jpeg_lossless", "encode_jpegls", "encode_jpegxl"]
 
 _LOSSLESS_J2K = frozenset({"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.92"})
 _DEFAULT_QUALITY = 90
+_HTJ2K_LOSSY = "1.2.840.10008.1.2.4.203"
+#: OpenJPH quantisation steps (imagecodecs' ``level``, relative to the range of the
+#: array's container precision) that imagecodecs passes on: it replaces steps below 1e-5
+#: (compared in single precision, so 1e-5 itself too) by OpenJPH's default step and
+#: clamps steps above 1.
+_QSTEP_MIN, _QSTEP_MAX = 2e-5, 1.0
+#: Bisection steps after the two ends, and the step ratio at which the search stops
+#: (1.01: about 0.1 dB or 1 % of the ratio; ln(5e4) / ln(1.01) needs 11 halvings).
+_MAX_SEARCH = 20
+_SEARCH_RESOLUTION = 1.01
 
 
 def _unsigned_pattern(arr: np.ndarray, bits_stored: int) -> np.ndarray:
@@ -120,15 +134,126 @@ def encode_j2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
 
 
 def encode_htj2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
-    """High-Throughput JPEG 2000 lossless (ISO/IEC 15444-15, PS3.5 8.2.15) with OpenJPH."""
+    """High-Throughput JPEG 2000 (ISO/IEC 15444-15, PS3.5 8.2.15) with OpenJPH.
+
+    HTJ2K Lossless (1.2.840.10008.1.2.4.201) is written reversibly. HTJ2K
+    (1.2.840.10008.1.2.4.203) is written irreversibly: OpenJPH has no rate control
+    and writes a single quality layer, so the quantisation step is searched for
+    (:func:`_search_qstep`) to meet the one ``j2k_psnr`` (the largest step whose
+    decoded frame has at least that PSNR, peak ``2**BitsStored - 1``) or ``j2k_cr``
+    value (the smallest step whose ratio, the frame's size at Bits Allocated over
+    the codestream's length, is at least that). Each frame is searched on its own.
+    Several layers are declined: pylibjpeg (OpenJPEG) writes quality layers.
+
+    ``use_mct`` applies the reversible (lossless, reported ``YBR_RCT``) or
+    irreversible (lossy, ``YBR_ICT``) component transform to RGB (PS3.5 8.2.4).
+    Signed samples are written as signed components, which the decoder restores.
+
+    >>> import numpy as np, imagecodecs
+    >>> from dicom_pixels import EncodeFrame, ImageDescription
+    >>> y, x = np.mgrid[0:64, 0:64]
+    >>> arr = (x * 50 + y * 10).astype("u2")
+    >>> image = ImageDescription(64, 64, 1, 16, 12, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.203")
+    >>> data = encode_htj2k(arr, EncodeFrame(image=image, index=0, options={"j2k_psnr": [50]}))
+    >>> error = imagecodecs.jpeg2k_decode(data).astype(float) - arr  # OpenJPEG, as the plugin
+    >>> bool(10 * np.log10(4095**2 / np.mean(error**2)) >= 50)
+    True
+    """
     import imagecodecs
 
     image = frame.image
     rgb = image.photometric_interpretation == "RGB" and bool(frame.option("use_mct", False))
-    encoded = imagecodecs.htj2k_encode(np.ascontiguousarray(arr), reversible=True, rgb=rgb)
+    data = np.ascontiguousarray(arr)
+    lossy = image.transfer_syntax_uid == _HTJ2K_LOSSY
+    if lossy:
+        encoded = _search_qstep(data, frame, rgb)
+    else:
+        encoded = bytes(imagecodecs.htj2k_encode(data, reversible=True, rgb=rgb))
     if rgb:
-        frame.info["photometric_interpretation"] = "YBR_RCT"
-    return bytes(encoded)
+        frame.info["photometric_interpretation"] = "YBR_ICT" if lossy else "YBR_RCT"
+    return encoded
+
+
+def _single_target(frame: EncodeFrame) -> tuple[str, float]:
+    """The one ``j2k_psnr`` or ``j2k_cr`` value (the core checked that exactly one is given)."""
+    name = "j2k_psnr" if frame.option("j2k_psnr") is not None else "j2k_cr"
+    value = frame.option(name)
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if len(values) != 1:
+        raise EncodeError(
+            f"imagecodecs (OpenJPH) writes HTJ2K with a single quality layer, so '{name}' "
+            f"must hold one value, not {value!r}; pylibjpeg's (OpenJPEG's) JPEG 2000 "
+            "encoder supports several layers"
+        )
+    return name, float(values[0])
+
+
+def _search_qstep(arr: np.ndarray, frame: EncodeFrame, rgb: bool) -> bytes:
+    """Irreversible HTJ2K codestream of *arr* meeting the frame's single PSNR or ratio target.
+
+    OpenJPH's quantisation step (imagecodecs' ``level``, relative to the codestream's
+    precision, which imagecodecs sets to the array's item size) trades quality for
+    size, monotonically up to small wiggles, so the step is bisected on a log scale,
+    at most ``_MAX_SEARCH`` encodes after the two ends. Only a codestream measured
+    to meet the target is returned, and the search is deterministic.
+    """
+    import imagecodecs
+
+    image = frame.image
+    name, target = _single_target(frame)
+    by_psnr = name == "j2k_psnr"
+    frame_bytes = arr.size * (image.bits_allocated // 8)
+    peak = float(2**image.bits_stored - 1)
+    reference = arr.astype(np.float64)
+
+    def attempt(qstep: float) -> tuple[bool, bytes]:
+        encoded = bytes(imagecodecs.htj2k_encode(arr, level=qstep, reversible=False, rgb=rgb))
+        if not by_psnr:
+            return frame_bytes / len(encoded) >= target, encoded
+        # Decoded as the plugin's decoder reads it (OpenJPEG for irreversible HTJ2K:
+        # OpenJPH's own output wraps overshooting samples, see _htj2k_decoder).
+        decode, keywords = _htj2k_decoder(imagecodecs, encoded) or (imagecodecs.htj2k_decode, {})
+        decoded = decode(encoded, **keywords)
+        mse = float(np.mean((decoded - reference) ** 2))
+        return mse == 0 or 10 * np.log10(peak * peak / mse) >= target, encoded
+
+    # PSNR falls and the ratio rises as the step grows: keep the largest step that meets
+    # a PSNR, the smallest that meets a ratio (the best quality at that size). A step of
+    # 1/16 of a grey level already gives back the integers exactly (measured at 8 bits).
+    low, high = max(_QSTEP_MIN, 2.0 ** -(8 * arr.dtype.itemsize + 4)), _QSTEP_MAX
+    fine, coarse = attempt(low), attempt(high)
+    if by_psnr:
+        if coarse[0]:
+            return coarse[1]
+        if not fine[0]:
+            raise EncodeError(
+                f"imagecodecs (OpenJPH) cannot reach a PSNR of {target} dB on frame "
+                f"{frame.index}, even with the smallest quantisation step ({low}); use "
+                "'HTJ2KLossless' for an exact copy"
+            )
+        best = fine[1]
+    else:
+        if fine[0]:
+            return fine[1]
+        if not coarse[0]:
+            raise EncodeError(
+                f"imagecodecs (OpenJPH) cannot reach a compression ratio of {target} on "
+                f"frame {frame.index}, even with the largest quantisation step ({high}): "
+                f"it reaches {frame_bytes / len(coarse[1]):.1f}"
+            )
+        best = coarse[1]
+    for _ in range(_MAX_SEARCH):
+        if high / low <= _SEARCH_RESOLUTION:
+            break
+        middle = math.sqrt(low * high)
+        met, encoded = attempt(middle)
+        if met == by_psnr:
+            low = middle
+        else:
+            high = middle
+        if met:
+            best = encoded
+    return best
 
 
 def encode_jpegxl(arr: np.ndarray, frame: EncodeFrame) -> bytes:

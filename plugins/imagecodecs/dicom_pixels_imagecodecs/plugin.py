@@ -179,10 +179,12 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         releases_gil=True,
         priority=40,
     )
-    # OpenJPH writes lossless HTJ2K; it has no rate control for the lossy syntax and no
-    # choice of progression order for the RPCL one, so only HTJ2KLossless is declared.
+    # HTJ2K (PS3.5 8.2.15) with OpenJPH: reversible for HTJ2KLossless; irreversible for
+    # HTJ2K, where OpenJPH has no rate control and writes one quality layer, so the
+    # encoder searches the quantisation step for a single j2k_psnr or j2k_cr value.
+    # OpenJPH has no choice of progression order, so HTJ2KLosslessRPCL is not declared.
     registry.add_encoder(
-        "HTJ2KLossless",
+        ["HTJ2KLossless", "HTJ2K"],
         _ENCODER + "encode_htj2k",
         requires=REQUIRES,
         supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
