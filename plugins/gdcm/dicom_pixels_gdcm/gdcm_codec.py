@@ -47,8 +47,9 @@ def decode_gdcm(data: bytes, frame: DecodeFrame) -> bytes:
         component IDs) is what GDCM is told; ``j2k_precision`` and
         ``jls_precision`` choose the container size.
     :returns: the decoded little-endian sample bytes.
-    :raises NotImplementedError: 12-bit JPEG Extended, and RLE colour data with
-        more than 8 Bits Allocated, which GDCM decodes wrongly.
+    :raises NotImplementedError: 12-bit JPEG Extended, RLE colour data with more
+        than 8 Bits Allocated, which GDCM decodes wrongly, and colour data whose
+        Bits Stored is not its Bits Allocated, on which GDCM aborts.
     :raises ValueError: JPEG-LS cases GDCM's CharLS cannot decode, or GDCM
         returned nothing (corrupt data).
     """
@@ -90,6 +91,13 @@ def decode_gdcm(data: bytes, frame: DecodeFrame) -> bytes:
             )
         # GDCM's RLE codec interleaves the component segments itself.
         info["planar_configuration"] = 0
+    if image.samples_per_pixel > 1 and bits_stored != bits_allocated:
+        # GDCM aborts the whole process (an uncaught gdcm::Exception, "PF.GetBitsAllocated()
+        # == PF.GetBitsStored()" in gdcmImageCodec.cxx) on such colour data: decline first.
+        raise NotImplementedError(
+            f"GDCM cannot decode colour pixel data with (0028,0101) Bits Stored {bits_stored} "
+            f"in (0028,0100) Bits Allocated {bits_allocated} (it aborts the process)"
+        )
     if bits_allocated != image.bits_allocated:
         info["bits_allocated"] = bits_allocated
 
