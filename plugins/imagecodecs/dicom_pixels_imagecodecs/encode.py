@@ -167,11 +167,40 @@ def encode_htj2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
     lossy = image.transfer_syntax_uid == _HTJ2K_LOSSY
     if lossy:
         encoded = _search_qstep(data, frame, rgb)
+        _check_within_bits_stored(encoded, frame)
     else:
         encoded = bytes(imagecodecs.htj2k_encode(data, reversible=True, rgb=rgb))
     if rgb:
         frame.info["photometric_interpretation"] = "YBR_ICT" if lossy else "YBR_RCT"
     return encoded
+
+
+def _check_within_bits_stored(encoded: bytes, frame: EncodeFrame) -> None:
+    """Refuse a lossy frame whose reconstruction leaves the range of Bits Stored.
+
+    OpenJPH (through imagecodecs) records the container's precision (8 or 16 bits)
+    in the codestream, not Bits Stored, so no decoder clips a lossy overshoot to,
+    say, 12 bits: the decoded values would contradict the Image Pixel module.
+    """
+    image = frame.image
+    if image.bits_stored >= 8 * image.dtype.itemsize:
+        return
+    import imagecodecs
+
+    decode, keywords = _htj2k_decoder(imagecodecs, encoded) or (imagecodecs.htj2k_decode, {})
+    decoded = np.asarray(decode(encoded, **keywords))
+    if image.pixel_representation:
+        low, high = -(2 ** (image.bits_stored - 1)), 2 ** (image.bits_stored - 1) - 1
+    else:
+        low, high = 0, 2**image.bits_stored - 1
+    found_low, found_high = int(decoded.min()), int(decoded.max())
+    if found_low < low or found_high > high:
+        raise EncodeError(
+            f"Lossy HTJ2K of frame {frame.index} decodes to values {found_low}..{found_high}, "
+            f"outside the {low}..{high} of (0028,0101) Bits Stored {image.bits_stored}; OpenJPH "
+            "cannot record that precision: use lossy JPEG 2000, or Bits Stored equal to "
+            "Bits Allocated"
+        )
 
 
 def _single_target(frame: EncodeFrame) -> tuple[str, float]:

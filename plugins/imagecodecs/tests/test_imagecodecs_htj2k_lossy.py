@@ -286,3 +286,27 @@ def test_the_wavelet_is_read_from_the_cod_marker() -> None:
     )
     assert not decode._j2k_irreversible(bytes(imagecodecs.htj2k_encode(arr, reversible=True)))
     assert not decode._j2k_irreversible(b"not a codestream")
+
+
+def test_a_lossy_overshoot_beyond_bits_stored_is_refused() -> None:
+    # Full-range 12-bit noise: a coarse quantiser overshoots 0..4095 at the extremes.
+    arr = np.random.default_rng(5).integers(0, 4096, (64, 64)).astype("u2")
+    with pytest.raises(EncodeError, match="outside the 0..4095"):
+        dp.get_encoder(HTJ2K).encode(
+            arr, encoding_plugin="imagecodecs", photometric_interpretation="MONOCHROME2",
+            bits_stored=12, j2k_cr=[20],
+        )
+
+
+def test_lossy_12_bit_frames_that_are_written_stay_within_bits_stored() -> None:
+    arr = (dp.pixel_array(dp.examples.mr)).astype("u2")  # 12 bits stored in 16
+    data = dp.get_encoder(HTJ2K).encode(
+        arr, encoding_plugin="imagecodecs", photometric_interpretation="MONOCHROME2",
+        bits_stored=12, j2k_psnr=[45],
+    )
+    decoded = dp.get_decoder(HTJ2K).as_array(
+        [data], rows=arr.shape[0], columns=arr.shape[1], samples_per_pixel=1, bits_allocated=16,
+        bits_stored=12, pixel_representation=0, photometric_interpretation="MONOCHROME2",
+        transfer_syntax_uid=HTJ2K,
+    )[0]
+    assert int(decoded.max()) <= 4095
