@@ -99,3 +99,39 @@ def test_a_source_dropped_without_closing_releases_its_file_descriptor(tmp_path)
         assert open_source(path).image.rows > 0  # no ``with``: never closed explicitly
     gc.collect()
     assert len(os.listdir(fd_dir)) <= before
+
+
+
+def _quiet_decode(path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dp.pixel_array(path)
+
+
+def test_native_frames_read_straight_into_the_output_equal_the_plugin_decode(monkeypatch):
+    """The direct read (no intermediate bytes) is taken only where it gives the plugin's result."""
+    pytest.importorskip("pydicom", reason="pydicom's bundled files are the inputs")
+    from dicom_pixels import decoder
+    from dicom_pixels.testing import pydicom_test_files
+
+    paths = [c.path for c in pydicom_test_files() if not dp.uid.lookup(c.transfer_syntax_uid).encapsulated]
+    assert len(paths) > 20
+    # The examples add native Planar Configuration 1 (rgb_color) and multi-frame 32-bit data.
+    paths += [dp.examples.rgb_color, dp.examples.rt_dose, dp.examples.mr]
+    direct_taken = 0
+    for path in paths:
+        try:
+            expected = _quiet_decode(path)
+        except dp.errors.DicomPixelsError:
+            continue
+        with monkeypatch.context() as patch:
+            patch.setattr(decoder._Run, "_can_read_directly", lambda self: False)
+            via_plugin = _quiet_decode(path)
+        np.testing.assert_array_equal(expected, via_plugin, err_msg=str(path))
+        assert expected.dtype == via_plugin.dtype, path
+        with dp.source.open_source(path) as src:
+            run = decoder._Run(dp.get_decoder(src.image.transfer_syntax_uid), src, "", {})
+            direct_taken += run._direct
+    assert direct_taken >= 10  # the common little-endian files do take the direct path

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -245,9 +246,26 @@ class _Run:
             self.close()
             raise
         self._preferred: Codec | None = None
+        self._direct = self._can_read_directly()
         self._raw = False
         self._lock = threading.Lock()
         self.frame_info: dict[str, Any] | None = None
+
+    def _can_read_directly(self) -> bool:
+        """Whether native frames are stored exactly as the output holds them (then they are
+        read straight into the output, skipping a copy): byte-aligned whole samples in this
+        machine's byte order, one plane, no subsampling, and the native plugin chosen."""
+        image, ts = self.image, self.ts
+        return (
+            not ts.encapsulated
+            and ts.little_endian == (sys.byteorder == "little")
+            and image.bits_allocated in (8, 16, 32, 64)
+            and (image.samples_per_pixel == 1 or image.planar_configuration == 0)
+            and image.photometric_interpretation != "YBR_FULL_422"
+            and bool(self.codecs)
+            and self.codecs[0].plugin == "native"
+            and hasattr(self.source, "readinto_native_frame")
+        )
 
     def __enter__(self) -> _Run:
         return self
@@ -412,9 +430,12 @@ class _Run:
 
     def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         """Decode frame *index* into *out* (the frame's slice) and correct it in place."""
-        result, info = self._call_codecs(index, out)
-        if result is not None:
-            _place(result, out, self.image, info, index, self.source.name)
+        if self._direct and out.flags.c_contiguous and self.source.readinto_native_frame(index, out):  # type: ignore[attr-defined]
+            info: dict[str, Any] = {}
+        else:
+            result, info = self._call_codecs(index, out)
+            if result is not None:
+                _place(result, out, self.image, info, index, self.source.name)
         self._correct(out, info)
         return info
 

@@ -119,6 +119,8 @@ class ElementSource(_SourceBase):
     :param extended_offsets: the Extended Offset Table and its lengths, if present.
     :param allow_excess_frames: return frames beyond Number of Frames when the data holds them.
     :param closer: called by :meth:`close`.
+    :param readinto_at: ``readinto_at(offset, buffer) -> int``, filling *buffer* from
+        *offset* without an intermediate copy (optional; see :meth:`readinto_native_frame`).
     """
 
     def __init__(
@@ -133,10 +135,12 @@ class ElementSource(_SourceBase):
         extended_offsets: tuple[Any, Any] | None = None,
         allow_excess_frames: bool = True,
         closer: Callable[[], None] | None = None,
+        readinto_at: Callable[[int, Any], int] | None = None,
     ) -> None:
         self.name = name
         self.image = image
         self._read_at = read_at
+        self._readinto_at = readinto_at
         self._offset = value_offset
         self._length = value_length
         self._stream_size = stream_size
@@ -231,6 +235,38 @@ class ElementSource(_SourceBase):
         raw[0::2], raw[1::2] = raw[1::2], raw[0::2]
         skip = relative - word_start
         return bytes(raw[skip : skip + length]), bit_offset
+
+    def readinto_native_frame(self, index: int, buffer: Any) -> bool:
+        """Copy the stored bytes of native frame *index* straight into *buffer*.
+
+        For byte-aligned frames, whose stored bytes are the frame (no word swap),
+        read by a source that can fill a buffer in place. *buffer* is a writable,
+        contiguous buffer of exactly one frame's length. Returns ``False``, having
+        done nothing, when the frame cannot be copied as it is stored; the caller
+        then reads it with :meth:`read_frame` and decodes it.
+
+        >>> import numpy as np, dicom_pixels as dp
+        >>> out = np.empty((128, 128), "i2")
+        >>> with dp.source.open_source(dp.examples.ct) as src:
+        ...     src.readinto_native_frame(0, out)
+        True
+        """
+        image = self.image
+        if (
+            self._native_frames is None
+            or self._readinto_at is None
+            or self._swap_ow
+            or image.frame_bits % 8
+        ):
+            return False
+        count = self._native_frames
+        if not 0 <= index < count:
+            raise self._frame_error(index, count)
+        view = memoryview(buffer).cast("B")
+        if len(view) != image.frame_length:
+            return False
+        self._readinto_at(self._offset + index * image.frame_length, view)
+        return True
 
     # -- encapsulated -----------------------------------------------------------------------
 
@@ -411,6 +447,7 @@ def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess
         extended_offsets=extended,
         allow_excess_frames=allow_excess,
         closer=dicom.close,
+        readinto_at=dicom.readinto_at,
     )
     source.dicom = dicom
     return source
