@@ -19,6 +19,7 @@ Parsing is bounded and never raises: a header it cannot read yields ``{}``.
 from __future__ import annotations
 
 import struct
+import threading
 import warnings
 from typing import Any
 
@@ -92,6 +93,9 @@ def j2k_siz(codestream: bytes) -> dict[str, Any]:
         return {}
 
 
+_LAST_PARSED = threading.local()
+
+
 def jpeg_parameters(src: bytes) -> dict[str, Any]:
     """Return the SOF parameters (precision, size, component IDs) and APPn segments.
 
@@ -100,7 +104,21 @@ def jpeg_parameters(src: bytes) -> dict[str, Any]:
 
     >>> jpeg_parameters(b"\\xff\\xd8\\xff\\xc0\\x00\\x0b\\x08\\x00\\x02\\x00\\x03\\x01\\x01\\x11\\x00")["precision"]
     8
+
+    The core, the header check and a plugin all ask for the same frame's
+    parameters: the last ``bytes`` parsed on each thread is remembered, so the
+    returned dict is shared and must not be modified.
     """
+    last = getattr(_LAST_PARSED, "jpeg", None)
+    if last is not None and last[0] is src:
+        return last[1]
+    info = _parse_jpeg(src)
+    if type(src) is bytes:  # immutable: the same object always holds the same header
+        _LAST_PARSED.jpeg = (src, info)
+    return info
+
+
+def _parse_jpeg(src: bytes) -> dict[str, Any]:
     info: dict[str, Any] = {}
     try:
         if src[0:2] != b"\xff\xd8":
