@@ -135,3 +135,28 @@ def test_native_frames_read_straight_into_the_output_equal_the_plugin_decode(mon
             run = decoder._Run(dp.get_decoder(src.image.transfer_syntax_uid), src, "", {})
             direct_taken += run._direct
     assert direct_taken >= 10  # the common little-endian files do take the direct path
+
+
+def test_view_only_returns_a_view_of_the_datasets_buffer_when_nothing_needs_changing():
+    pydicom = pytest.importorskip("pydicom", reason="view_only applies to datasets")
+    ds = pydicom.dcmread(dp.examples.ct)  # 16-bit signed, 16 bits stored: nothing to change
+    view = dp.pixel_array(ds, view_only=True)
+    assert not view.flags.owndata and not view.flags.writeable
+    assert np.shares_memory(view, np.frombuffer(ds.PixelData, "u1"))
+    np.testing.assert_array_equal(view, dp.pixel_array(ds))
+    frame = dp.pixel_array(ds, view_only=True, index=0)
+    np.testing.assert_array_equal(frame, view)
+    with pytest.raises(dp.errors.InvalidDicomError, match="no frame 1"):
+        dp.pixel_array(ds, view_only=True, index=1)
+
+
+def test_view_only_copies_when_the_data_must_change_or_is_not_in_memory():
+    pydicom = pytest.importorskip("pydicom", reason="view_only applies to datasets")
+    mr = pydicom.dcmread(dp.examples.mr)  # 12 bits stored in 16: unused bits are masked
+    arr = dp.pixel_array(mr, view_only=True)
+    assert not np.shares_memory(arr, np.frombuffer(mr.PixelData, "u1"))
+    np.testing.assert_array_equal(arr, dp.pixel_array(mr))
+    from_file = dp.pixel_array(dp.examples.ct, view_only=True)  # a path: read into a new array
+    assert from_file.flags.writeable
+    rgb = pydicom.dcmread(dp.examples.rgb_color)  # planar configuration 1: rearranged
+    assert not np.shares_memory(dp.pixel_array(rgb, view_only=True), np.frombuffer(rgb.PixelData, "u1"))

@@ -116,6 +116,9 @@ class Decoder(TransferSyntaxEndpoint):
         :param options: decoding options (``as_rgb``, ``force_rgb``, ``force_ybr``,
             ``correct_unused_bits``, ``allow_excess_frames``, ``apply_j2k_sign_correction``,
             ``apply_jls_sign_correction``, ``workers``, Image Pixel overrides, ...).
+            ``view_only=True``: for native pixel data already in memory (a pydicom
+            ``Dataset``) that needs no change, return a view of that buffer instead
+            of a copy (read-only for ``bytes``); otherwise it is ignored.
         :returns: the array, shaped ``(rows, cols[, samples])`` for one frame or
             ``(frames, rows, cols[, samples])``, and the Image Pixel values that
             describe it.
@@ -514,9 +517,44 @@ class _Run:
             return max(1, min(os.cpu_count() or 1, frames))
         return 1
 
+    def _view(self, index: int | None) -> tuple[np.ndarray, dict[str, Any]] | None:
+        """``view_only``: the native frames as an array over the dataset's own buffer, no copy.
+
+        Only when nothing needs changing: the frames are stored as the output would hold
+        them (see :meth:`_can_read_directly`), no unused bits need masking and no colour
+        conversion is asked. Read-only when the buffer is (``bytes``)."""
+        image = self.image
+        memory_of = getattr(self.source, "native_memory", None)
+        if not self._direct or memory_of is None or self._color_plan({}, self._raw)[0] is not None:
+            return None
+        if (
+            self.options.get("correct_unused_bits")
+            and image.pixel_keyword == "PixelData"
+            and image.bits_allocated > image.bits_stored
+        ):
+            return None
+        memory = memory_of()
+        if memory is None:
+            return None
+        total = self.frame_total
+        arr = np.frombuffer(memory, dtype=image.dtype).reshape(total, *image.frame_shape)
+        if index is not None:
+            if not 0 <= index < total:
+                raise self.source._frame_error(index, total)  # type: ignore[attr-defined]
+            return arr[index], self._meta({}, image.photometric_interpretation, as_frame=True)
+        meta = self._meta({}, image.photometric_interpretation, as_frame=False)
+        meta["number_of_frames"] = total
+        return (arr[0] if total == 1 else arr), meta
+
     def as_array(self, index: int | None, raw: bool) -> tuple[np.ndarray, dict[str, Any]]:
         self._raw = raw
         image = self.image
+        if self.options.get("view_only"):
+            if index is not None and index < 0:
+                raise InvalidDicomError("'index' must be greater than or equal to 0")
+            view = self._view(index)
+            if view is not None:
+                return view
         if index is not None:
             if index < 0:
                 raise InvalidDicomError("'index' must be greater than or equal to 0")

@@ -121,6 +121,8 @@ class ElementSource(_SourceBase):
     :param closer: called by :meth:`close`.
     :param readinto_at: ``readinto_at(offset, buffer) -> int``, filling *buffer* from
         *offset* without an intermediate copy (optional; see :meth:`readinto_native_frame`).
+    :param memory: the stream itself when it is already in memory (a dataset's
+        value), for :meth:`native_memory`.
     """
 
     def __init__(
@@ -136,11 +138,13 @@ class ElementSource(_SourceBase):
         allow_excess_frames: bool = True,
         closer: Callable[[], None] | None = None,
         readinto_at: Callable[[int, Any], int] | None = None,
+        memory: memoryview | None = None,
     ) -> None:
         self.name = name
         self.image = image
         self._read_at = read_at
         self._readinto_at = readinto_at
+        self._memory = memory
         self._offset = value_offset
         self._length = value_length
         self._stream_size = stream_size
@@ -267,6 +271,24 @@ class ElementSource(_SourceBase):
             return False
         self._readinto_at(self._offset + index * image.frame_length, view)
         return True
+
+    def native_memory(self) -> memoryview | None:
+        """The in-memory bytes of every native frame, for a zero-copy view (``view_only``).
+
+        ``None`` unless the value is already in memory (a dataset's Pixel Data) and
+        its frames are byte-aligned and stored as they are (no word swap).
+
+        >>> import dicom_pixels as dp
+        >>> from pydicom import dcmread
+        >>> ds = dcmread(dp.examples.ct)
+        >>> with dp.source.open_source(ds) as src:
+        ...     len(src.native_memory()) == len(ds.PixelData)
+        True
+        """
+        if self._memory is None or self._native_frames is None or self._swap_ow or self.image.frame_bits % 8:
+            return None
+        end = self._offset + self._native_frames * self.image.frame_length
+        return self._memory[self._offset : end]
 
     # -- encapsulated -----------------------------------------------------------------------
 
@@ -517,6 +539,7 @@ def _dataset_source(ds: Any, overrides: dict[str, Any], allow_excess: bool) -> E
         stream_size=len(buffer),
         extended_offsets=extended,
         allow_excess_frames=allow_excess,
+        memory=buffer,
     )
 
 
