@@ -26,7 +26,14 @@ from typing import Any
 from .description import ImageDescription
 from .uid import TransferSyntax
 
-__all__ = ["header_mismatch", "inspect_frame", "j2k_parameters", "j2k_siz", "jpeg_parameters"]
+__all__ = [
+    "header_mismatch",
+    "inspect_frame",
+    "j2k_parameters",
+    "j2k_siz",
+    "jpeg_marker_chain_problem",
+    "jpeg_parameters",
+]
 
 _SOF = {bytes([0xFF, m]) for m in (*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0), 0xF7)}
 _APP = {bytes([0xFF, m]) for m in range(0xE0, 0xF0)}
@@ -162,6 +169,40 @@ def _parse_jpeg(src: bytes) -> dict[str, Any]:
     except (IndexError, TypeError, ValueError):
         return {}
     return info
+
+
+def jpeg_marker_chain_problem(src: bytes) -> str | None:
+    """Describe a break in a JPEG/JPEG-LS header's marker segments before the scan, or ``None``.
+
+    From SOI, each marker segment must follow the previous one (ISO/IEC 10918-1
+    B.1.1.2, B.1.1.4; fill bytes 0xFF may precede a marker) up to SOS. libjpeg
+    skips stray bytes with a warning, but GDCM aborts the process on such a
+    stream, so plugins wrapping fragile backends ask this first.
+
+    >>> jpeg_marker_chain_problem(b"\\xff\\xd8\\xff\\xdb\\x00\\x02\\xff\\xda\\x00\\x02") is None
+    True
+    >>> jpeg_marker_chain_problem(b"\\xff\\xd8\\xff\\xdb\\x00\\x02\\xfd\\xc4\\x00\\x02")
+    'byte 6 of the header is 0xfd where a marker (0xff) must start'
+    """
+    view = memoryview(src)
+    if bytes(view[:2]) != b"\xff\xd8":
+        return "it does not start with an SOI marker"
+    offset = 2
+    for _ in range(_MAX_SEGMENTS):
+        while offset + 1 < len(view) and view[offset] == 0xFF and view[offset + 1] == 0xFF:
+            offset += 1  # fill bytes
+        if offset + 4 > len(view):
+            return "the header ends before the start of scan (SOS) marker"
+        if view[offset] != 0xFF:
+            return f"byte {offset} of the header is {view[offset]:#04x} where a marker (0xff) must start"
+        marker = view[offset + 1]
+        if marker == 0xDA:
+            return None
+        length = int.from_bytes(view[offset + 2 : offset + 4], "big")
+        if length < 2:
+            return f"the marker segment at byte {offset} declares a length of {length}"
+        offset += 2 + length
+    return f"more than {_MAX_SEGMENTS} marker segments before the scan"
 
 
 def inspect_frame(ts: TransferSyntax, data: bytes, image: ImageDescription) -> dict[str, Any]:

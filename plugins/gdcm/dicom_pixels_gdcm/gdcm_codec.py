@@ -30,6 +30,7 @@ from __future__ import annotations
 import gdcm
 
 from dicom_pixels.codec import DecodeFrame
+from dicom_pixels.codestream import jpeg_marker_chain_problem
 
 __all__ = ["decode_gdcm"]
 
@@ -100,6 +101,12 @@ def decode_gdcm(data: bytes, frame: DecodeFrame) -> bytes:
         )
     if bits_allocated != image.bits_allocated:
         info["bits_allocated"] = bits_allocated
+
+    if ts.family in ("jpeg", "jpegls"):
+        problem = jpeg_marker_chain_problem(data)
+        if problem is not None:
+            # GDCM's libjpeg wrapper aborts the process on a broken header (fuzz finding).
+            raise ValueError(f"the JPEG header is damaged ({problem}); GDCM would abort on it")
 
     fragment = gdcm.Fragment()
     fragment.SetByteStringValue(data if isinstance(data, bytes) else bytes(data))
