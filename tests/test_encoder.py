@@ -16,6 +16,8 @@ from dicom_pixels.errors import (
     UnsupportedTransferSyntaxError,
 )
 
+from .conftest import requires_decoder, requires_encoder
+
 MONO8 = np.arange(64, dtype="u1").reshape(8, 8)
 
 
@@ -84,12 +86,15 @@ def test_little_endian_bytes_with_their_description_can_be_encoded():
     assert encoded == list(encoder.iter_encode(arr, encoding_plugin="native", bits_stored=12))
 
 
-def test_a_pydicom_dataset_is_decoded_with_our_decoder_then_encoded():
+@pytest.mark.parametrize("target", ["JPEG2000Lossless", "RLELossless"])
+def test_a_pydicom_dataset_is_decoded_with_our_decoder_then_encoded(target):
     pydicom = pytest.importorskip("pydicom", reason="pydicom datasets are a source")
+    requires_encoder(target)
+    requires_decoder(target)
     ds = pydicom.dcmread(dp.examples.get_path("rle_rgb"))
-    data = dp.get_encoder("JPEG2000Lossless").encode(ds)
+    data = dp.get_encoder(target).encode(ds)
     expected = dp.pixel_array(ds)
-    np.testing.assert_array_equal(_decode(data, "1.2.840.10008.1.2.4.90", expected), expected)
+    np.testing.assert_array_equal(_decode(data, dp.uid.lookup(target).uid, expected), expected)
 
 
 def test_values_outside_bits_stored_are_rejected_before_encoding():

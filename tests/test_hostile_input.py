@@ -19,7 +19,7 @@ import pytest
 
 import dicom_pixels as dp
 import dicom_pixels.decoder as decoder
-from dicom_pixels import codestream
+from dicom_pixels import codestream, hookimpl
 from dicom_pixels.errors import (
     DecodeError,
     DicomPixelsError,
@@ -28,6 +28,8 @@ from dicom_pixels.errors import (
 )
 from dicom_pixels.source import FramesSource
 from dicom_pixels.uid import lookup
+
+from .conftest import decoder_available, transfer_syntax_of
 
 _spec = importlib.util.spec_from_file_location("fuzz_decode", Path(__file__).parent / "fuzz" / "fuzz_decode.py")
 assert _spec is not None and _spec.loader is not None
@@ -175,11 +177,44 @@ def test_j2k_siz_gives_the_image_size_and_component_count():
     assert codestream.j2k_siz(frame)["components"] == 1
 
 
+@pytest.fixture
+def stand_in_decoder(fresh_registry):
+    """Give a transfer syntax no installed plugin decodes a decoder that must never be called.
+
+    The checks below run in the core before any plugin sees the frame, but only once a
+    plugin has been selected; with the native plugin alone (the minimum install) nothing
+    would be selected for JPEG, JPEG-LS or JPEG 2000. Where a real decoder is installed it
+    is used as before. The stand-in's target does not exist: a call would be a different error.
+    """
+    registered = []
+
+    def give(pydicom_name: str) -> None:
+        from pydicom.data import get_testdata_file
+
+        uid = transfer_syntax_of(get_testdata_file(pydicom_name)).uid
+        if decoder_available(uid):
+            return
+
+        class StandIn:
+            @hookimpl
+            def dicom_pixels_register_codecs(self, registry):
+                registry.add_decoder(uid, "dicom_pixels_no_such_module:never_called", priority=99)
+
+        registered.append(dp.register(StandIn(), name="stand_in"))
+
+    yield give
+    for name in registered:
+        fresh_registry.unregister(name)
+
+
 @pytest.mark.parametrize(
     "name",
     ["MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm", "SC_rgb_jpeg_dcmtk.dcm"],
 )
-def test_columns_that_contradict_the_codestream_header_are_a_decode_error_before_any_plugin(name: str):
+def test_columns_that_contradict_the_codestream_header_are_a_decode_error_before_any_plugin(
+    name: str, stand_in_decoder
+):
+    stand_in_decoder(name)
     data = set_us(seed(f"pydicom:{name}"), "columns", 128, f"pydicom:{name}")
     with pytest.raises(DecodeError, match=r"(?s)frame 0.*(SOF|SIZ) marker describes \d+ rows, \d+ columns.* are \d+, 128.*not called"):
         decode(data)
@@ -193,7 +228,8 @@ def test_rle_header_with_a_segment_offset_past_the_frame_is_refused_before_any_p
         decode(broken)
 
 
-def test_jpeg_precision_out_of_range_is_refused_before_any_plugin():
+def test_jpeg_precision_out_of_range_is_refused_before_any_plugin(stand_in_decoder):
+    stand_in_decoder("SC_rgb_small_odd_jpeg.dcm")
     name = "pydicom:SC_rgb_small_odd_jpeg.dcm"
     sof = fuzz.analyse(seed(name)).codestream["sof"]
     broken = fuzz.apply_ops(seed(name), [fuzz._set(sof + 4, b"\xff")])
@@ -201,7 +237,10 @@ def test_jpeg_precision_out_of_range_is_refused_before_any_plugin():
         decode(broken)
 
 
-def test_colour_photometric_interpretation_with_one_sample_is_refused_before_any_plugin():
+def test_colour_photometric_interpretation_with_one_sample_is_refused_before_any_plugin(
+    stand_in_decoder,
+):
+    stand_in_decoder("JPEG2000.dcm")
     name = "pydicom:JPEG2000.dcm"
     field = fuzz.analyse(seed(name)).image_pixel["photometric_interpretation"]
     broken = fuzz.apply_ops(seed(name), [

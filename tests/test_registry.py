@@ -86,6 +86,28 @@ def test_block_list_environment_variable_hides_a_plugin(monkeypatch, fresh_regis
         dp.pixel_array(dp.examples.get_path("ct"))
 
 
+def test_a_file_no_installed_plugin_decodes_raises_an_error_naming_what_to_install(
+    monkeypatch, fresh_registry
+):
+    """What a user of the minimum install (the native plugin alone) sees for JPEG 2000."""
+    from pydicom.data import get_testdata_file
+
+    monkeypatch.setenv("DICOM_PIXELS_PLUGINS", "native")
+    fresh_registry.reload()
+    assert [p.name for p in dp.plugins()] == ["native"]
+    assert not dp.get_decoder("JPEG2000Lossless").is_available
+    with pytest.raises(NoPluginError) as exc:
+        dp.pixel_array(get_testdata_file("MR_small_jp2klossless.dcm"))
+    message = str(exc.value)
+    assert "'JPEG 2000 Image Compression (Lossless Only)'" in message
+    assert "no installed plugin supports it" in message
+    for plugin in ("pylibjpeg", "gdcm", "pillow", "imagecodecs"):
+        assert f'pip install "dicom-pixels[{plugin}]"' in message
+    # Encoding says the same.
+    with pytest.raises(NoPluginError, match=r'Unable to compress.*pip install "dicom-pixels\[imagecodecs\]"'):
+        dp.get_encoder("JPEG2000Lossless").encode(np.zeros((8, 8), "u1"))
+
+
 def test_allow_list_environment_variable_loads_only_named_plugins(monkeypatch, fresh_registry):
     monkeypatch.setenv("DICOM_PIXELS_PLUGINS", "nothing-by-that-name")
     fresh_registry.reload()
