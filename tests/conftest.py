@@ -20,7 +20,7 @@ import pytest
 pydicom = pytest.importorskip("pydicom", reason="pydicom is the test oracle")
 
 from dicom_pixels import get_decoder, get_encoder  # noqa: E402
-from dicom_pixels.registry import KNOWN_PLUGINS, manager  # noqa: E402
+from dicom_pixels.registry import KNOWN_ENCODERS, KNOWN_PLUGINS, manager  # noqa: E402
 from dicom_pixels.testing import pydicom_test_files  # noqa: E402
 from dicom_pixels.uid import TransferSyntax, lookup  # noqa: E402
 
@@ -57,7 +57,8 @@ def _install_hint(ts: TransferSyntax, operation: Operation, plugin: str | None) 
         # Installed, but lacking a backend: its own install line (e.g. an optional GPL extra).
         if (plugin is None or codec.plugin == plugin) and codec.install_hint:
             hints.append(codec.install_hint)
-    names = (plugin,) if plugin else KNOWN_PLUGINS.get(ts.family, ())
+    table = KNOWN_PLUGINS.get(ts.family, ()) if operation == "decode" else KNOWN_ENCODERS.get(ts.keyword, ())
+    names = (plugin,) if plugin else table
     hints += [f'pip install "dicom-pixels[{name}]"' for name in names]
     hints = list(dict.fromkeys(hints))
     if not hints:

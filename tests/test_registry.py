@@ -214,3 +214,40 @@ def test_plugins_lists_native_with_version_and_codecs():
 def test_unknown_plugin_name_lists_the_plugins_that_can():
     with pytest.raises(NoPluginError, match="No plugin named 'nope'.*native"):
         dp.pixel_array(dp.examples.get_path("ct"), decoding_plugin="nope")
+
+
+BUILT_IN = ("native", "pylibjpeg", "gdcm", "pillow", "imagecodecs")
+
+
+def test_the_install_hint_tables_match_what_the_built_in_plugins_declare():
+    """KNOWN_PLUGINS (decode, by family) and KNOWN_ENCODERS (by keyword) name exactly the
+    built-in plugins that declare such a codec, so missing-plugin errors suggest the right ones."""
+    from dicom_pixels.registry import KNOWN_ENCODERS, KNOWN_PLUGINS
+    from dicom_pixels.uid import lookup
+
+    installed = {p.name: p for p in dp.plugins() if p.name in BUILT_IN}
+    if set(installed) != set(BUILT_IN):
+        pytest.skip(f"needs every built-in plugin installed (have {sorted(installed)})")
+    decoders: dict[str, set[str]] = {}
+    encoders: dict[str, set[str]] = {}
+    for info in installed.values():
+        for codec in info.codecs:
+            ts = lookup(codec.transfer_syntax_uid)
+            if codec.operation == "decode":
+                decoders.setdefault(ts.family, set()).add(info.name)
+            else:
+                encoders.setdefault(ts.keyword, set()).add(info.name)
+    assert {k: set(v) for k, v in KNOWN_PLUGINS.items() if k in decoders} == decoders
+    assert {k: set(v) for k, v in KNOWN_ENCODERS.items()} == encoders
+
+
+def test_a_missing_encoder_suggests_only_plugins_that_encode_that_syntax(monkeypatch, fresh_registry):
+    monkeypatch.setenv("DICOM_PIXELS_PLUGINS", "native")
+    fresh_registry.reload()
+    with pytest.raises(dp.errors.NoPluginError) as info:
+        dp.get_encoder("JPEGLSNearLossless").encode(
+            np.zeros((8, 8), "u1"), photometric_interpretation="MONOCHROME2", jls_error=2
+        )
+    message = str(info.value)
+    assert 'pip install "dicom-pixels[imagecodecs]"' in message
+    assert "pylibjpeg" not in message and "gdcm" not in message

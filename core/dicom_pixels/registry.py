@@ -62,8 +62,9 @@ __all__ = [
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 Operation = Literal["decode", "encode"]
 
-#: Which built-in plugin distributions can handle each codec family, for the
+#: Which built-in plugin distributions can decode each codec family, for the
 #: "what to install" hint when no installed plugin handles a transfer syntax.
+#: (tests/test_registry.py checks both tables against what the plugins declare.)
 KNOWN_PLUGINS: dict[str, tuple[str, ...]] = {
     "native": ("native",),
     "encapsulated_native": ("native",),
@@ -74,6 +75,24 @@ KNOWN_PLUGINS: dict[str, tuple[str, ...]] = {
     "j2k": ("pylibjpeg", "gdcm", "pillow", "imagecodecs"),
     "htj2k": ("pylibjpeg", "imagecodecs"),
     "jpegxl": ("imagecodecs",),
+}
+
+#: Which built-in plugin distributions can *encode* each transfer syntax (by keyword).
+KNOWN_ENCODERS: dict[str, tuple[str, ...]] = {
+    "RLELossless": ("native", "pylibjpeg", "gdcm"),
+    "DeflatedImageFrameCompression": ("native",),
+    "JPEGBaseline8Bit": ("pillow", "imagecodecs"),
+    "JPEGExtended12Bit": ("imagecodecs",),
+    "JPEGLossless": ("imagecodecs",),
+    "JPEGLosslessSV1": ("gdcm", "imagecodecs"),
+    "JPEGLSLossless": ("gdcm", "imagecodecs"),
+    "JPEGLSNearLossless": ("imagecodecs",),
+    "JPEG2000Lossless": ("pylibjpeg", "gdcm", "pillow", "imagecodecs"),
+    "JPEG2000": ("pylibjpeg", "pillow", "imagecodecs"),
+    "HTJ2KLossless": ("imagecodecs",),
+    "HTJ2K": ("imagecodecs",),
+    "JPEGXLLossless": ("imagecodecs",),
+    "JPEGXL": ("imagecodecs",),
 }
 
 
@@ -597,7 +616,7 @@ class PluginManager:
                 raise NoPluginError(
                     f"No plugin named {plugin!r} can {verb} '{ts.name}' pixel data; "
                     f"the plugins that can are: {known}"
-                    + ("" if plugin in self._info else f". {_install_suggestion(ts, plugin)}")
+                    + ("" if plugin in self._info else f". {_install_suggestion(ts, operation, plugin)}")
                 )
             candidates = chosen
         usable: list[Codec] = []
@@ -624,7 +643,7 @@ class PluginManager:
                 )
             raise NoPluginError(
                 f"Unable to {verb} '{ts.name}' pixel data because no installed plugin supports "
-                f"it. {_install_suggestion(ts)}"
+                f"it. {_install_suggestion(ts, operation)}"
             )
         all_missing = all(reason.startswith("requires ") for reason in reasons.values())
         lines = "\n".join(f"    {name} - {reason}" for name, reason in reasons.items())
@@ -639,8 +658,9 @@ class PluginManager:
         )
 
 
-def _install_suggestion(ts: TransferSyntax, exclude: str = "") -> str:
-    known = [name for name in KNOWN_PLUGINS.get(ts.family, ()) if name != exclude]
+def _install_suggestion(ts: TransferSyntax, operation: Operation, exclude: str = "") -> str:
+    table = KNOWN_PLUGINS.get(ts.family, ()) if operation == "decode" else KNOWN_ENCODERS.get(ts.keyword, ())
+    known = [name for name in table if name != exclude]
     if not known:
         return "Install a plugin that declares a codec for it."
     commands = ", ".join(f'pip install "dicom-pixels[{name}]"' for name in known)
