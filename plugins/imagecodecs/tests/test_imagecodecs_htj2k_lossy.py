@@ -33,17 +33,24 @@ HTJ2K = "1.2.840.10008.1.2.4.203"
 HTJ2K_LOSSLESS = "1.2.840.10008.1.2.4.201"
 
 
+def _native_example(path: object) -> np.ndarray:
+    """An uncompressed example's pixels, read by pydicom: this plugin's tox env has no
+    native plugin, and the examples are inputs here, not what is tested."""
+    pydicom = pytest.importorskip("pydicom", reason="pydicom reads the uncompressed examples")
+    return pydicom.dcmread(path).pixel_array
+
+
 @cache
 def image(name: str) -> tuple[np.ndarray, str, int]:
     """(pixels, photometric interpretation, bits stored) of an example image."""
-    if name == "jpeg2k":  # 256 x 256, 16-bit unsigned, values 0-52431
+    if name == "jpeg2k":  # 256 x 256, 16-bit unsigned, values 0-52431 (decoded by this plugin)
         return dp.pixel_array(dp.examples.jpeg2k), "MONOCHROME2", 16
     if name == "ct":  # 128 x 128, 16-bit signed as stored (values 64-1064)
-        return dp.pixel_array(dp.examples.ct), "MONOCHROME2", 16
+        return _native_example(dp.examples.ct), "MONOCHROME2", 16
     if name == "ct_hu12":  # the same CT shifted to -960..40: negative, 12 bits stored
-        return (dp.pixel_array(dp.examples.ct) - 1024).astype("i2"), "MONOCHROME2", 12
+        return (_native_example(dp.examples.ct) - 1024).astype("i2"), "MONOCHROME2", 12
     if name == "rgb":  # 64 x 96 x 3, 8-bit
-        return dp.pixel_array(dp.examples.rgb_color), "RGB", 8
+        return _native_example(dp.examples.rgb_color), "RGB", 8
     raise KeyError(name)
 
 
@@ -112,7 +119,8 @@ def test_requested_psnr_is_met_with_a_higher_ratio_than_lossless(name: str, targ
     assert achieved <= target + 0.5
     assert ratio(data, name) > ratio(encode_as(HTJ2K_LOSSLESS, name), name)
     # pylibjpeg (OpenJPEG) reads the codestream identically (measured: no difference).
-    np.testing.assert_array_equal(decode_as(data, name, plugin="pylibjpeg"), decoded)
+    if "pylibjpeg" in dp.get_decoder(HTJ2K).available_plugins:
+        np.testing.assert_array_equal(decode_as(data, name, plugin="pylibjpeg"), decoded)
 
 
 def test_signed_samples_come_back_negative() -> None:
@@ -217,7 +225,8 @@ def test_compress_sets_the_lossy_attributes_and_pydicom_reads_the_result() -> No
     ds = pydicom.Dataset()
     ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
     dp.set_pixel_data(ds, arr, pi, bits)
-    dp.compress(ds, "HTJ2K", j2k_psnr=[45], encoding_plugin="imagecodecs")
+    # arr given: nothing to decode first (this plugin's env has no native plugin).
+    dp.compress(ds, "HTJ2K", arr, j2k_psnr=[45], encoding_plugin="imagecodecs")
     assert ds.file_meta.TransferSyntaxUID == HTJ2K
     assert ds.LossyImageCompression == "01"
     assert ds.LossyImageCompressionMethod == "ISO_15444_15"
@@ -299,7 +308,7 @@ def test_a_lossy_overshoot_beyond_bits_stored_is_refused() -> None:
 
 
 def test_lossy_12_bit_frames_that_are_written_stay_within_bits_stored() -> None:
-    arr = (dp.pixel_array(dp.examples.mr)).astype("u2")  # 12 bits stored in 16
+    arr = _native_example(dp.examples.mr).astype("u2")  # 12 bits stored in 16
     data = dp.get_encoder(HTJ2K).encode(
         arr, encoding_plugin="imagecodecs", photometric_interpretation="MONOCHROME2",
         bits_stored=12, j2k_psnr=[45],
