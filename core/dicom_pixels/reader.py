@@ -577,6 +577,10 @@ class DicomFile:
 # -- parsing -------------------------------------------------------------------------------------
 
 
+def _describe(what: str | int) -> str:
+    return what if isinstance(what, str) else f"The value of {format_tag(what)}"
+
+
 class _Parser:
     """Walks element headers through a read-ahead window over a stream."""
 
@@ -584,15 +588,20 @@ class _Parser:
         self.stream = stream
         self.name = stream.name
         self.size = stream.size
-        self._window = b""
+        self._window = memoryview(b"")
         self._window_start = 0
         self._chunk = 512
 
     # -- reading -------------------------------------------------------------------------------
 
-    def need(self, offset: int, length: int, what: str) -> bytes | memoryview:
-        """Exactly *length* bytes at *offset*, or TruncatedDataError describing *what*."""
+    def need(self, offset: int, length: int, what: str | int) -> bytes | memoryview:
+        """Exactly *length* bytes at *offset*, or TruncatedDataError describing *what*
+        (a description, or the tag whose value is read: formatted only on error)."""
+        start = offset - self._window_start
+        if start >= 0 and start + length <= len(self._window):  # the common case: already read
+            return self._window[start : start + length]
         if offset + length > self.size:
+            what = _describe(what)
             raise TruncatedDataError(
                 f"{what} at offset {offset} in {self.name} needs {length} bytes but the data "
                 f"ends at byte {self.size}: the file is truncated or a length is wrong"
@@ -601,27 +610,24 @@ class _Parser:
         if memory is not None:
             self.stream._count(length)
             return memory[offset : offset + length]
-        start = offset - self._window_start
-        if start >= 0 and start + length <= len(self._window):
-            return memoryview(self._window)[start : start + length]
         if length > self._chunk:
             data = self.stream.pread(offset, length)
         else:
             # Grow the window with what was parsed so far: a long header gets large
             # reads, a short one stops close to where the pixel data starts.
             self._chunk = min(max(self._chunk, offset // 2), 64 * 1024)
-            self._window = self.stream.pread(offset, min(self._chunk, self.size - offset))
+            data = self.stream.pread(offset, min(self._chunk, self.size - offset))
+            self._window = memoryview(data)
             self._window_start = offset
-            data = self._window
         if len(data) < length:
             raise TruncatedDataError(
-                f"{what} at offset {offset} in {self.name}: only {len(data)} of {length} bytes "
+                f"{_describe(what)} at offset {offset} in {self.name}: only {len(data)} of {length} bytes "
                 "could be read; the file was truncated while being read"
             )
         return memoryview(data)[:length]
 
     def value(self, offset: int, length: int, tag: int) -> bytes:
-        return bytes(self.need(offset, length, f"The value of {format_tag(tag)}"))
+        return bytes(self.need(offset, length, tag))
 
     def check_fits(self, offset: int, length: int, tag: int, header: int) -> None:
         if offset + length > self.size:
