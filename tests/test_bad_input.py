@@ -112,3 +112,11 @@ def test_every_error_class_derives_from_one_base():
 
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), DicomPixelsError)
+
+
+def test_a_missing_path_or_a_directory_is_an_invalid_dicom_error_naming_it(tmp_path):
+    import dicom_pixels as dp
+
+    for path in (tmp_path / "missing.dcm", tmp_path):
+        with pytest.raises(dp.errors.InvalidDicomError, match="No such file"):
+            dp.pixel_array(path)

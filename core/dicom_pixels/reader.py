@@ -577,6 +577,14 @@ class DicomFile:
 # -- parsing -------------------------------------------------------------------------------------
 
 
+# Element header fields (PS3.5 7.1): group, element, and the 32-bit length of an implicit
+# VR header (bytes 4-8), read at once; the VR codes "AA".."ZZ" as strings.
+_TAG_LENGTH_LE, _TAG_LENGTH_BE = struct.Struct("<HHI"), struct.Struct(">HHI")
+_U32_LE, _U32_BE = struct.Struct("<I"), struct.Struct(">I")
+_U16_LE, _U16_BE = struct.Struct("<H"), struct.Struct(">H")
+_VR_NAMES = {a << 8 | b: chr(a) + chr(b) for a in range(0x41, 0x5B) for b in range(0x41, 0x5B)}
+
+
 def _describe(what: str | int) -> str:
     return what if isinstance(what, str) else f"The value of {format_tag(what)}"
 
@@ -643,26 +651,23 @@ class _Parser:
         self, pos: int, implicit: bool, little: bool, what: str
     ) -> tuple[int, str, int, int, bool]:
         """Parse the element header at *pos*: (tag, vr, length, value offset, VR was implicit)."""
-        prefix = "<" if little else ">"
         raw = self.need(pos, 8, what)
-        group, element = struct.unpack_from(prefix + "HH", raw)
+        group, element, length32 = (_TAG_LENGTH_LE if little else _TAG_LENGTH_BE).unpack_from(raw)
         tag = group << 16 | element
         if group == 0xFFFE or implicit:
             # PS3.5 7.5: items and delimiters have no VR, in every transfer syntax.
-            (length,) = struct.unpack_from(prefix + "I", raw, 4)
-            return tag, "NONE" if group == 0xFFFE else vr_for(tag), length, pos + 8, True
+            return tag, "NONE" if group == 0xFFFE else vr_for(tag), length32, pos + 8, True
         first, second = raw[4], raw[5]
         if not (0x41 <= first <= 0x5A and 0x41 <= second <= 0x5A):
             # Not a VR: a writer switched to Implicit VR here; read it so, as pydicom does.
-            (length,) = struct.unpack_from(prefix + "I", raw, 4)
-            return tag, vr_for(tag), length, pos + 8, True
-        vr = chr(first) + chr(second)
+            return tag, vr_for(tag), length32, pos + 8, True
+        vr = _VR_NAMES[first << 8 | second]
         if vr in _LONG_VRS:
             # PS3.5 7.1.2: 2 reserved bytes then a 32-bit length.
-            (length,) = struct.unpack_from(prefix + "I", self.need(pos + 8, 4, what))
+            (length,) = (_U32_LE if little else _U32_BE).unpack_from(self.need(pos + 8, 4, what))
             return tag, vr, length, pos + 12, False
         # PS3.5 7.1.2: a 16-bit length (also assumed for unknown VRs, as pydicom does).
-        (length,) = struct.unpack_from(prefix + "H", raw, 6)
+        (length,) = (_U16_LE if little else _U16_BE).unpack_from(raw, 6)
         return tag, vr, length, pos + 8, False
 
     def looks_implicit(self, pos: int) -> bool:

@@ -403,6 +403,7 @@ class PluginManager:
         self._errors: dict[str, str] = {}
         self._explicit: list[tuple[str, object]] = []
         self._priority: dict[tuple[str, Operation], tuple[str, ...]] = {}
+        self._order_cache: tuple[Any, Any, dict[tuple[str, str], tuple[Codec, ...]]] = ((), {}, {})
         self._loaded = False
 
     # -- loading ---------------------------------------------------------------------
@@ -563,12 +564,22 @@ class PluginManager:
         """The codecs for a transfer syntax in the order they are tried."""
         self._ensure_loaded()
         ts = lookup(uid)
-        found = [c for c in self._codecs if c.transfer_syntax_uid == ts.uid and c.operation == operation]
-        order = self._priority.get((ts.uid, operation))
-        if order:
-            rank = {name: i for i, name in enumerate(order)}
-            return sorted(found, key=lambda c: (rank.get(c.plugin, len(rank)), c.priority, c.plugin))
-        return sorted(found, key=lambda c: (c.priority, c.plugin))
+        # Remembered per (codecs, priorities) pair: both are replaced, never mutated, on change.
+        codecs, priority = self._codecs, self._priority
+        cache = self._order_cache
+        if cache[0] is not codecs or cache[1] is not priority:
+            cache = self._order_cache = (codecs, priority, {})
+        ordered = cache[2].get((ts.uid, operation))
+        if ordered is None:
+            found = [c for c in codecs if c.transfer_syntax_uid == ts.uid and c.operation == operation]
+            order = priority.get((ts.uid, operation))
+            if order:
+                rank = {name: i for i, name in enumerate(order)}
+                found.sort(key=lambda c: (rank.get(c.plugin, len(rank)), c.priority, c.plugin))
+            else:
+                found.sort(key=lambda c: (c.priority, c.plugin))
+            ordered = cache[2][(ts.uid, operation)] = tuple(found)
+        return list(ordered)
 
     def set_priority(
         self, uid: str | TransferSyntax, plugins: Sequence[str], operation: Operation = "decode"

@@ -427,9 +427,12 @@ def open_source(src: Any, **options: Any) -> PixelSource:
 
 
 def _file_source(src: Any, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
-    if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
-        raise InvalidDicomError(f"No such file: '{os.fspath(src)}'")
-    dicom = read_dicom(src, transfer_syntax_uid=overrides.get("transfer_syntax_uid"))
+    try:
+        dicom = read_dicom(src, transfer_syntax_uid=overrides.get("transfer_syntax_uid"))
+    except OSError as exc:  # raised by opening a path (reads report their own errors)
+        if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
+            raise InvalidDicomError(f"No such file: '{os.fspath(src)}'") from None
+        raise InvalidDicomError(f"Unable to read '{os.fspath(src)}': {exc.strerror or exc}") from None
     try:
         return _source_from_dicom(dicom, overrides, allow_excess)
     except BaseException:
