@@ -598,6 +598,7 @@ class _Parser:
         self.size = stream.size
         self._window = memoryview(b"")
         self._window_start = 0
+        self._window_end = 0
         self._chunk = 512
 
     # -- reading -------------------------------------------------------------------------------
@@ -605,8 +606,8 @@ class _Parser:
     def need(self, offset: int, length: int, what: str | int) -> bytes | memoryview:
         """Exactly *length* bytes at *offset*, or TruncatedDataError describing *what*
         (a description, or the tag whose value is read: formatted only on error)."""
-        start = offset - self._window_start
-        if start >= 0 and start + length <= len(self._window):  # the common case: already read
+        if offset >= self._window_start and offset + length <= self._window_end:  # already read
+            start = offset - self._window_start
             return self._window[start : start + length]
         if offset + length > self.size:
             what = _describe(what)
@@ -627,6 +628,7 @@ class _Parser:
             data = self.stream.pread(offset, min(self._chunk, self.size - offset))
             self._window = memoryview(data)
             self._window_start = offset
+            self._window_end = offset + len(data)
         if len(data) < length:
             raise TruncatedDataError(
                 f"{_describe(what)} at offset {offset} in {self.name}: only {len(data)} of {length} bytes "
