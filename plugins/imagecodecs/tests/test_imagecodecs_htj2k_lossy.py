@@ -65,11 +65,11 @@ def encode_as(uid: str, name: str, **options: object) -> bytes:
     )
 
 
-def decode_as(
-    data: bytes, name: str, plugin: str = "imagecodecs", photometric: str | None = None
+def decode_like(
+    data: bytes, arr: np.ndarray, pi: str, bits: int, uid: str = HTJ2K, plugin: str = "imagecodecs"
 ) -> np.ndarray:
-    arr, pi, bits = image(name)
-    decoded, _ = dp.get_decoder(HTJ2K).as_array(
+    """Decode one frame described like *arr* (shape, dtype), with *pi* and *bits* stored."""
+    decoded, _ = dp.get_decoder(uid).as_array(
         [data],
         rows=arr.shape[0],
         columns=arr.shape[1],
@@ -77,11 +77,18 @@ def decode_as(
         bits_allocated=arr.dtype.itemsize * 8,
         bits_stored=bits,
         pixel_representation=int(arr.dtype.kind == "i"),
-        photometric_interpretation=photometric or pi,
-        transfer_syntax_uid=HTJ2K,
+        photometric_interpretation=pi,
+        transfer_syntax_uid=uid,
         decoding_plugin=plugin,
     )
     return decoded
+
+
+def decode_as(
+    data: bytes, name: str, plugin: str = "imagecodecs", photometric: str | None = None
+) -> np.ndarray:
+    arr, pi, bits = image(name)
+    return decode_like(data, arr, photometric or pi, bits, plugin=plugin)
 
 
 def psnr(decoded: np.ndarray, name: str) -> float:
@@ -254,18 +261,7 @@ def test_irreversible_frames_with_samples_at_the_range_ends_do_not_wrap() -> Non
     ramp = np.linspace(0, 255, 64 * 48).reshape(64, 48)
     arr = np.clip(ramp + np.random.default_rng(20).integers(-3, 4, ramp.shape), 0, 255).astype("u1")
     data = bytes(imagecodecs.htj2k_encode(arr, level=0.01, reversible=False))
-    decoded, _ = dp.get_decoder(HTJ2K).as_array(
-        [data],
-        rows=64,
-        columns=48,
-        samples_per_pixel=1,
-        bits_allocated=8,
-        bits_stored=8,
-        pixel_representation=0,
-        photometric_interpretation="MONOCHROME2",
-        transfer_syntax_uid=HTJ2K,
-        decoding_plugin="imagecodecs",
-    )
+    decoded = decode_like(data, arr, "MONOCHROME2", 8)
     assert np.abs(decoded.astype(int) - arr).max() <= 16  # measured 9; a wrap would be ~255
 
 
@@ -273,18 +269,7 @@ def test_rgb_without_the_colour_transform_decodes_with_the_plugin() -> None:
     # OpenJPH calls such components planar; imagecodecs used to refuse the pixel-order output.
     data = encode_as(HTJ2K_LOSSLESS, "rgb")
     arr = image("rgb")[0]
-    decoded, _ = dp.get_decoder(HTJ2K_LOSSLESS).as_array(
-        [data],
-        rows=64,
-        columns=96,
-        samples_per_pixel=3,
-        bits_allocated=8,
-        bits_stored=8,
-        pixel_representation=0,
-        photometric_interpretation="RGB",
-        transfer_syntax_uid=HTJ2K_LOSSLESS,
-        decoding_plugin="imagecodecs",
-    )
+    decoded = decode_like(data, arr, "RGB", 8, uid=HTJ2K_LOSSLESS)
     np.testing.assert_array_equal(decoded, arr)
 
 
@@ -313,9 +298,5 @@ def test_lossy_12_bit_frames_that_are_written_stay_within_bits_stored() -> None:
         arr, encoding_plugin="imagecodecs", photometric_interpretation="MONOCHROME2",
         bits_stored=12, j2k_psnr=[45],
     )
-    decoded = dp.get_decoder(HTJ2K).as_array(
-        [data], rows=arr.shape[0], columns=arr.shape[1], samples_per_pixel=1, bits_allocated=16,
-        bits_stored=12, pixel_representation=0, photometric_interpretation="MONOCHROME2",
-        transfer_syntax_uid=HTJ2K,
-    )[0]
+    decoded = decode_like(data, arr, "MONOCHROME2", 12)
     assert int(decoded.max()) <= 4095
