@@ -88,8 +88,17 @@ def _image_pixel(rows: int, cols: int, samples: int, pi: str, bits: int, stored:
 
 
 def make_ct(path: Path) -> None:
-    """16-bit signed CT slice: stored value = HU + 1024 (Rescale Intercept -1024)."""
-    hu = _phantom(128) * 1000 - 1000 + 40  # air -> -960..., soft tissue around 40 HU
+    """16-bit signed CT slice: stored value = HU + 1024 (Rescale Intercept -1024).
+
+    The phantom's levels become Hounsfield units of a head: air -1000 outside the
+    skull, skull 1000, brain 40, the ventricles 10 (CSF), small lesions 80; so the
+    file's window (40/400) shows what a brain window shows.
+    """
+    phantom = _phantom(128)
+    y, x = np.mgrid[-1 : 1 : 128j, -1 : 1 : 128j]
+    inside = (x / 0.69) ** 2 + (y / 0.92) ** 2 <= 1  # the outer (skull) ellipse
+    tissue = np.interp(phantom, [0.0, 0.2, 0.3, 1.0], [10.0, 40.0, 80.0, 1000.0])
+    hu = np.where(inside, tissue, -1000.0)
     stored = np.round(hu + 1024).astype("<i2")
     uid, elements = _common(_CT_IMAGE, 1, "CT")
     elements += _image_pixel(128, 128, 1, "MONOCHROME2", 16, 16, 1)
