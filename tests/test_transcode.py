@@ -343,3 +343,21 @@ def test_transcode_errors_are_dicom_pixels_errors(tmp_path):
     with pytest.raises(DicomPixelsError):
         transcode(tmp_path / "missing.dcm", tmp_path / "x.dcm", "RLELossless")
     assert not (tmp_path / "x.dcm").exists()
+
+
+def test_written_files_are_as_readable_as_files_open_creates(tmp_path):
+    """mkstemp makes owner-only files; an output must get the usual 0666-less-umask mode,
+    and replacing a file keeps that file's mode."""
+    import os
+    import stat
+
+    from dicom_pixels.writer import _UMASK
+
+    out = tmp_path / "new.dcm"
+    dp.transcode(dp.examples.ct, out, "RLELossless")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_UMASK
+    existing = tmp_path / "existing.dcm"
+    existing.write_bytes(b"old")
+    os.chmod(existing, 0o640)
+    dp.transcode(dp.examples.ct, existing, "RLELossless")
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640

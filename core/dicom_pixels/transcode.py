@@ -52,7 +52,7 @@ from .errors import DicomPixelsError, EncodeError, EncodingProfileError, Invalid
 from .pixel_dataset import generate_uid
 from .reader import PIXEL_TAGS, DicomFile, _Parser, read_dicom
 from .uid import TransferSyntax, lookup
-from .writer import IMPLEMENTATION_CLASS_UID, DataElement, encode_element
+from .writer import IMPLEMENTATION_CLASS_UID, DataElement, encode_element, temp_file_beside
 
 __all__ = ["transcode"]
 
@@ -277,7 +277,7 @@ def transcode(
             if dicom.pixel is None:
                 raise InvalidDicomError(f"{src_path} has no pixel data to transcode")
             with _EncodeRun(encoder, str(src_path), encoding_plugin, options) as run:
-                fd, out_tmp = tempfile.mkstemp(prefix=f".{dst_path.name}.", suffix=".tmp", dir=directory)
+                fd, out_tmp = temp_file_beside(dst_path)
                 temp_paths.append(out_tmp)
                 with os.fdopen(fd, "wb") as out:
                     _write(dicom, run, ts, out, directory, temp_paths, new_uid, lossy,

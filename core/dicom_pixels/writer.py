@@ -152,10 +152,42 @@ def write_file(
     atomic_write_bytes(Path(os.fspath(dst)), blob)
 
 
+# The process umask, read once at import (reading it means setting it, which is not
+# thread-safe later): new files get the permissions open() would give them.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def temp_file_beside(path: Path, prefix: str = "") -> tuple[int, str]:
+    """Create a temporary file next to *path* for an atomic replace; return (fd, its path).
+
+    ``mkstemp`` creates files readable by the owner only; the file gets the mode of
+    the *path* it will replace, or for a new file the mode ``open()`` would give
+    (0666 less the umask), so a written DICOM file is as readable as any other.
+
+    >>> import tempfile, stat
+    >>> target = Path(tempfile.mkdtemp()) / "out.dcm"
+    >>> fd, tmp = temp_file_beside(target)
+    >>> os.close(fd); stat.S_IMODE(os.stat(tmp).st_mode) == 0o666 & ~_UMASK
+    True
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=prefix or f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_UMASK
+    try:
+        os.fchmod(fd, mode)
+    except (AttributeError, OSError):  # no fchmod (Windows): keep mkstemp's mode
+        pass
+    return fd, tmp
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write *data* to *path* via a temporary file and ``os.replace``: all or nothing."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temp_file_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
