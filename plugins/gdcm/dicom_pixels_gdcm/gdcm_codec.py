@@ -90,6 +90,13 @@ def decode_gdcm(data: bytes, frame: DecodeFrame) -> bytes:
                 "RLE Lossless colour pixel data with more than 8 Bits Allocated is not "
                 "supported: GDCM mixes up the bytes of its samples"
             )
+        if photometric == "YBR_FULL_422":
+            # GDCM's RLE codec sizes such a frame as subsampled and aborts the process
+            # ("check == len" in gdcmRLECodec.cxx; fuzz finding). The native plugin, like
+            # pydicom, reads such frames at full resolution.
+            raise NotImplementedError(
+                "GDCM cannot decode RLE Lossless pixel data labelled YBR_FULL_422 (it aborts the process)"
+            )
         # GDCM's RLE codec interleaves the component segments itself.
         info["planar_configuration"] = 0
     if image.samples_per_pixel > 1 and bits_stored != bits_allocated:
