@@ -175,14 +175,19 @@ def jpeg_marker_chain_problem(src: bytes) -> str | None:
     """Describe a break in a JPEG/JPEG-LS header's marker segments before the scan, or ``None``.
 
     From SOI, each marker segment must follow the previous one (ISO/IEC 10918-1
-    B.1.1.2, B.1.1.4; fill bytes 0xFF may precede a marker) up to SOS. libjpeg
-    skips stray bytes with a warning, but GDCM aborts the process on such a
-    stream, so plugins wrapping fragile backends ask this first.
+    B.1.1.2, B.1.1.4; fill bytes 0xFF may precede a marker) up to SOS, and each
+    must be one that carries a length there (SOFn, DHT, DAC, DQT, DNL, DRI, DHP,
+    EXP, APPn, JPGn/JPEG-LS, COM; Table B.1): a standalone RSTn, SOI or EOI before
+    the scan means a damaged header. libjpeg skips stray bytes with a warning, but
+    GDCM aborts the process on such a stream, so plugins wrapping fragile
+    backends ask this first.
 
     >>> jpeg_marker_chain_problem(b"\\xff\\xd8\\xff\\xdb\\x00\\x02\\xff\\xda\\x00\\x02") is None
     True
     >>> jpeg_marker_chain_problem(b"\\xff\\xd8\\xff\\xdb\\x00\\x02\\xfd\\xc4\\x00\\x02")
     'byte 6 of the header is 0xfd where a marker (0xff) must start'
+    >>> jpeg_marker_chain_problem(b"\\xff\\xd8\\xff\\xd4\\x00\\x02\\xff\\xda\\x00\\x02")
+    'byte 2 of the header holds marker 0xffd4, which cannot precede the scan'
     """
     view = memoryview(src)
     if bytes(view[:2]) != b"\xff\xd8":
@@ -198,6 +203,8 @@ def jpeg_marker_chain_problem(src: bytes) -> str | None:
         marker = view[offset + 1]
         if marker == 0xDA:
             return None
+        if not (0xC0 <= marker <= 0xCF or 0xDB <= marker <= 0xFE):
+            return f"byte {offset} of the header holds marker 0xff{marker:02x}, which cannot precede the scan"
         length = int.from_bytes(view[offset + 2 : offset + 4], "big")
         if length < 2:
             return f"the marker segment at byte {offset} declares a length of {length}"
