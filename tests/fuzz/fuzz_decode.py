@@ -818,15 +818,31 @@ class Report:
     errors: int = 0
     ok: int = 0
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: every failing case counted per finding key (a key is saved once, but repeats show here)
+    occurrences: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def summary(self) -> str:
+        failing = sum(self.occurrences.values())
         lines = [
             f"{self.executions} cases in {self.seconds:.0f} s: {self.ok} decoded, {self.errors} "
-            f"typed errors, {len(self.findings)} distinct findings"
+            f"typed errors, {failing} failing cases in {len(self.findings)} distinct findings"
         ]
-        lines += [f"  {key}: {rec['seed']} {[m['mutator'] for m in rec['mutations']]}" for key, rec in self.findings.items()]
+        lines += [
+            f"  {key} (x{self.occurrences.get(key, 1)}): {rec['seed']} {[m['mutator'] for m in rec['mutations']]}"
+            for key, rec in self.findings.items()
+        ]
         return "\n".join(lines)
+
+
+def finding_key(recipe: dict[str, Any], result: dict[str, Any]) -> str:
+    """What makes two failing cases the same finding: the failure, the plugin, the seed's
+    codec family and the kinds of mutation (a crash has no traceback to tell them apart)."""
+    family = "?"
+    with contextlib.suppress(Exception):
+        family = analyse(load_seed(recipe["seed"])).family or "native"
+    mutators = "+".join(sorted({m["mutator"] for m in recipe["mutations"]}))
+    return f"{result['key']}/{recipe.get('plugin') or 'any'}/{family}/{mutators}"
 
 
 def fuzz(
@@ -867,7 +883,8 @@ def fuzz(
                     elif result["outcome"] == "error":
                         report.errors += 1
                     else:
-                        key = f"{result['key']}/{recipe.get('plugin') or 'any'}"
+                        key = finding_key(recipe, result)
+                        report.occurrences[key] = report.occurrences.get(key, 0) + 1
                         if key not in report.findings:
                             report.findings[key] = dict(recipe, found=result["key"], detail=result.get("detail", ""))
                             where = save_finding(recipe, result, corpus) if corpus else None
