@@ -33,3 +33,31 @@ def test_threads_each_get_their_own_frames_parameters():
     with ThreadPoolExecutor(8) as pool:
         widths = list(pool.map(lambda f: jpeg_parameters(f)["width"], frames))
     assert widths == list(range(1, 200))
+
+
+def _header(*segments: bytes) -> bytes:
+    return b"\xff\xd8" + b"".join(segments) + b"\xff\xda\x00\x02"
+
+
+def _segment(marker: int, body: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+
+
+SOF3_RGB = _segment(0xC3, b"\x08\x00\x02\x00\x03\x03" + b"\x01\x11\x00" * 3)
+
+
+def test_jpeg_header_checks_what_libjpeg_warns_about():
+    from dicom_pixels.codestream import jpeg_header_problem
+
+    jfif = b"JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x00\x00"
+    assert jpeg_header_problem(_header(_segment(0xE0, jfif), SOF3_RGB)) is None
+    bad_version = jfif[:5] + b"\x41" + jfif[6:]
+    assert "JFIF APP0" in jpeg_header_problem(_header(_segment(0xE0, bad_version), SOF3_RGB))
+    adobe = b"Adobe\x00\x64\x00\x00\x00\x00"
+    assert jpeg_header_problem(_header(_segment(0xEE, adobe + b"\x00"), SOF3_RGB)) is None
+    assert jpeg_header_problem(_header(_segment(0xEE, adobe + b"\x01"), SOF3_RGB)) is None
+    for transform in (2, 255):
+        problem = jpeg_header_problem(_header(_segment(0xEE, adobe + bytes([transform])), SOF3_RGB))
+        assert f"colour transform {transform}" in problem
+    assert "0xffd4" in jpeg_header_problem(_header(b"\xff\xd4", SOF3_RGB))
+    assert "where a marker" in jpeg_header_problem(b"\xff\xd8\xfd\xc4\x00\x02")

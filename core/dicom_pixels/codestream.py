@@ -31,13 +31,14 @@ __all__ = [
     "inspect_frame",
     "j2k_parameters",
     "j2k_siz",
-    "jpeg_marker_chain_problem",
+    "jpeg_header_problem",
     "jpeg_parameters",
 ]
 
 _SOF = {bytes([0xFF, m]) for m in (*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0), 0xF7)}
 _APP = {bytes([0xFF, m]) for m in range(0xE0, 0xF0)}
 _MAX_SEGMENTS = 512
+_SOF_MARKERS = {m[1] for m in _SOF}
 
 
 def j2k_parameters(codestream: bytes) -> dict[str, Any]:
@@ -171,28 +172,32 @@ def _parse_jpeg(src: bytes) -> dict[str, Any]:
     return info
 
 
-def jpeg_marker_chain_problem(src: bytes) -> str | None:
-    """Describe a break in a JPEG/JPEG-LS header's marker segments before the scan, or ``None``.
+def jpeg_header_problem(src: bytes) -> str | None:
+    """Describe what in a JPEG/JPEG-LS header before the scan would make libjpeg warn, or ``None``.
 
     From SOI, each marker segment must follow the previous one (ISO/IEC 10918-1
     B.1.1.2, B.1.1.4; fill bytes 0xFF may precede a marker) up to SOS, and each
     must be one that carries a length there (SOFn, DHT, DAC, DQT, DNL, DRI, DHP,
     EXP, APPn, JPGn/JPEG-LS, COM; Table B.1): a standalone RSTn, SOI or EOI before
-    the scan means a damaged header. libjpeg skips stray bytes with a warning, but
-    GDCM aborts the process on such a stream, so plugins wrapping fragile
-    backends ask this first.
+    the scan means a damaged header. Two APPn values are checked as libjpeg
+    checks them: a JFIF APP0 major version other than 1 (JFIF 1.02), and an Adobe
+    APP14 colour transform that does not fit the component count (0 or 1 for 3
+    components, 0 or 2 for 4). libjpeg only warns about these, but GDCM aborts the
+    process on any warning while it reads the header (fuzz findings), so plugins
+    wrapping fragile backends ask this first.
 
-    >>> jpeg_marker_chain_problem(b"\\xff\\xd8\\xff\\xdb\\x00\\x02\\xff\\xda\\x00\\x02") is None
+    >>> jpeg_header_problem(b"\\xff\\xd8\\xff\\xdb\\x00\\x02\\xff\\xda\\x00\\x02") is None
     True
-    >>> jpeg_marker_chain_problem(b"\\xff\\xd8\\xff\\xdb\\x00\\x02\\xfd\\xc4\\x00\\x02")
+    >>> jpeg_header_problem(b"\\xff\\xd8\\xff\\xdb\\x00\\x02\\xfd\\xc4\\x00\\x02")
     'byte 6 of the header is 0xfd where a marker (0xff) must start'
-    >>> jpeg_marker_chain_problem(b"\\xff\\xd8\\xff\\xd4\\x00\\x02\\xff\\xda\\x00\\x02")
+    >>> jpeg_header_problem(b"\\xff\\xd8\\xff\\xd4\\x00\\x02\\xff\\xda\\x00\\x02")
     'byte 2 of the header holds marker 0xffd4, which cannot precede the scan'
     """
     view = memoryview(src)
     if bytes(view[:2]) != b"\xff\xd8":
         return "it does not start with an SOI marker"
     offset = 2
+    adobe_transform: int | None = None
     for _ in range(_MAX_SEGMENTS):
         while offset + 1 < len(view) and view[offset] == 0xFF and view[offset + 1] == 0xFF:
             offset += 1  # fill bytes
@@ -208,6 +213,19 @@ def jpeg_marker_chain_problem(src: bytes) -> str | None:
         length = int.from_bytes(view[offset + 2 : offset + 4], "big")
         if length < 2:
             return f"the marker segment at byte {offset} declares a length of {length}"
+        body = bytes(view[offset + 4 : offset + 2 + length])
+        if marker == 0xE0 and body[:5] == b"JFIF\0" and len(body) >= 7 and body[5] != 1:
+            return f"its JFIF APP0 segment declares version {body[5]}.{body[6]:02d}; JFIF 1.0x is 1"
+        if marker == 0xEE and body[:5] == b"Adobe" and len(body) >= 12:
+            adobe_transform = body[11]
+        if marker in _SOF_MARKERS and adobe_transform is not None and len(body) >= 6:
+            components = body[5]
+            allowed = {3: (0, 1), 4: (0, 2)}.get(components)
+            if allowed is not None and adobe_transform not in allowed:
+                return (
+                    f"its Adobe APP14 segment gives the colour transform {adobe_transform}, "
+                    f"which {components} components cannot have"
+                )
         offset += 2 + length
     return f"more than {_MAX_SEGMENTS} marker segments before the scan"
 

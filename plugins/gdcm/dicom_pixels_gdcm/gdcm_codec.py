@@ -30,7 +30,7 @@ from __future__ import annotations
 import gdcm
 
 from dicom_pixels.codec import DecodeFrame
-from dicom_pixels.codestream import jpeg_marker_chain_problem
+from dicom_pixels.codestream import jpeg_header_problem
 
 __all__ = ["decode_gdcm"]
 
@@ -50,7 +50,8 @@ def decode_gdcm(data: bytes, frame: DecodeFrame) -> bytes:
     :returns: the decoded little-endian sample bytes.
     :raises NotImplementedError: 12-bit JPEG Extended, RLE colour data with more
         than 8 Bits Allocated, which GDCM decodes wrongly, and colour data whose
-        Bits Stored is not its Bits Allocated, on which GDCM aborts.
+        Bits Stored is not its Bits Allocated, or 8-bit data with fewer bits
+        stored, on which GDCM aborts.
     :raises ValueError: JPEG-LS cases GDCM's CharLS cannot decode, or GDCM
         returned nothing (corrupt data).
     """
@@ -99,20 +100,23 @@ def decode_gdcm(data: bytes, frame: DecodeFrame) -> bytes:
             )
         # GDCM's RLE codec interleaves the component segments itself.
         info["planar_configuration"] = 0
-    if image.samples_per_pixel > 1 and bits_stored != bits_allocated:
+    if bits_stored != bits_allocated and (
+        image.samples_per_pixel > 1 or (bits_allocated == 8 and ts.family in ("rle", "jpeg"))
+    ):
         # GDCM aborts the whole process (an uncaught gdcm::Exception, "PF.GetBitsAllocated()
-        # == PF.GetBitsStored()" in gdcmImageCodec.cxx) on such colour data: decline first.
+        # == PF.GetBitsStored()" in gdcmImageCodec.cxx) on colour data, and on 8-bit RLE or
+        # JPEG data, with unused high bits (fuzz findings): decline first.
         raise NotImplementedError(
-            f"GDCM cannot decode colour pixel data with (0028,0101) Bits Stored {bits_stored} "
+            f"GDCM cannot decode this pixel data with (0028,0101) Bits Stored {bits_stored} "
             f"in (0028,0100) Bits Allocated {bits_allocated} (it aborts the process)"
         )
     if bits_allocated != image.bits_allocated:
         info["bits_allocated"] = bits_allocated
 
     if ts.family in ("jpeg", "jpegls"):
-        problem = jpeg_marker_chain_problem(data)
+        problem = jpeg_header_problem(data)
         if problem is not None:
-            # GDCM's libjpeg wrapper aborts the process on a broken header (fuzz finding).
+            # GDCM aborts the process on a header libjpeg warns about (fuzz findings).
             raise ValueError(f"the JPEG header is damaged ({problem}); GDCM would abort on it")
 
     fragment = gdcm.Fragment()
