@@ -61,3 +61,17 @@ def test_jpeg_header_checks_what_libjpeg_warns_about():
         assert f"colour transform {transform}" in problem
     assert "0xffd4" in jpeg_header_problem(_header(b"\xff\xd4", SOF3_RGB))
     assert "where a marker" in jpeg_header_problem(b"\xff\xd8\xfd\xc4\x00\x02")
+
+
+def test_an_sof_segment_that_contradicts_its_component_count_is_refused_before_any_plugin():
+    from dicom_pixels.codestream import header_mismatch
+    from dicom_pixels.description import ImageDescription
+    from dicom_pixels.uid import lookup
+
+    image = ImageDescription(2, 3, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80")
+    good = b"\xff\xd8\xff\xf7\x00\x0b\x08\x00\x02\x00\x03\x01\x01\x11\x00"
+    assert header_mismatch(lookup(image.transfer_syntax_uid), good, image) is None
+    # Nf = 128 in an 11-byte segment: a backend would size its buffers from the header.
+    bad = b"\xff\xd8\xff\xf7\x00\x0b\x08\xff\x00\x80\x00\x80\xff\x7f\xff"
+    assert "SOF marker segment holds 11 bytes for 128" in header_mismatch(lookup(image.transfer_syntax_uid), bad, image)
+    assert "cut short" in header_mismatch(lookup(image.transfer_syntax_uid), good[:10], image)

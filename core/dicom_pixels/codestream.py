@@ -149,11 +149,21 @@ def _parse_jpeg(src: bytes) -> dict[str, Any]:
             return {}
         if app:
             info["app"] = app
+        if offset + 10 > len(src):
+            return {"unreadable": "its SOF marker segment is cut short"}
         info["precision"] = src[offset + 4]
         info["height"] = int.from_bytes(src[offset + 5 : offset + 7], "big")
         info["width"] = int.from_bytes(src[offset + 7 : offset + 9], "big")
         components = src[offset + 9]
         info["components"] = components
+        # ISO/IEC 10918-1 B.2.2 and 14495-1 C.2.2: Lf = 8 + 3 x Nf.
+        declared = int.from_bytes(src[offset + 2 : offset + 4], "big")
+        if declared != 8 + 3 * components or offset + 2 + declared > len(src):
+            info["unreadable"] = (
+                f"its SOF marker segment holds {declared} bytes for {components} component(s), "
+                f"not the {8 + 3 * components} that ISO/IEC 10918-1 B.2.2 requires"
+            )
+            return info
         info["component_ids"] = [src[offset + 10 + 3 * i] for i in range(components)]
         if marker != b"\xff\xf7":
             return info
@@ -322,6 +332,8 @@ def header_mismatch(ts: TransferSyntax, data: bytes, image: ImageDescription) ->
         precisions = range(2, 17)  # 10918-1 B.2.2 (2-16 lossless), 14495-1 C.2.2 (2-16)
     else:
         return None
+    if "unreadable" in params:
+        return str(params["unreadable"])
     if "width" not in params or "components" not in params:
         return None
     found = (params["height"], params["width"], params["components"])
