@@ -33,7 +33,6 @@ Reading is lazy and bounded:
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import struct
@@ -42,7 +41,7 @@ import weakref
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from . import uid as _uid
 from .dictionary import US_OR_SS_TAGS, keyword_for, tag_for, vr_for
@@ -85,6 +84,8 @@ _ALWAYS_KEPT = frozenset({0x00280008, 0x7FE00001, 0x7FE00002})
 
 # PS3.5 7.1.2 / Table 7.1-1: these VRs have 2 reserved bytes and a 32-bit length.
 _LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
+_VR_INFO = {bytes((a, b)): (chr(a) + chr(b), chr(a) + chr(b) in _LONG_VRS)
+            for a in range(0x41, 0x5B) for b in range(0x41, 0x5B)}
 _SHORT_VRS = frozenset(
     {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "PN", "SH", "SL",
      "SS", "ST", "TM", "UI", "UL", "US"}
@@ -118,9 +119,10 @@ def format_tag(tag: int) -> str:
 # -- elements ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Element:
+class Element(NamedTuple):
     """One data element as stored: its tag, VR, raw value bytes and where they are.
+
+    A named tuple (immutable, and cheap to create: a header holds dozens of them).
 
     :param tag: e.g. ``0x00280010``.
     :param vr: two letters; for Implicit VR from :mod:`~dicom_pixels.dictionary` (``"UN"`` if unknown).
@@ -583,6 +585,9 @@ _TAG_LENGTH_LE, _TAG_LENGTH_BE = struct.Struct("<HHI"), struct.Struct(">HHI")
 _U32_LE, _U32_BE = struct.Struct("<I"), struct.Struct(">I")
 _U16_LE, _U16_BE = struct.Struct("<H"), struct.Struct(">H")
 _VR_NAMES = {a << 8 | b: chr(a) + chr(b) for a in range(0x41, 0x5B) for b in range(0x41, 0x5B)}
+# The fast Explicit VR Little Endian scan: the 12 bytes that hold any header, and per VR code
+# its name and whether it has the 32-bit length.
+_EXPLICIT_LE_HEADER = struct.Struct("<HH2sHI")
 
 
 def _describe(what: str | int) -> str:
@@ -597,6 +602,7 @@ class _Parser:
         self.name = stream.name
         self.size = stream.size
         self._window = memoryview(b"")
+        self._window_bytes = b""  # the same bytes: faster to index and slice than the view
         self._window_start = 0
         self._window_end = 0
         self._chunk = 512
@@ -626,6 +632,7 @@ class _Parser:
             # reads, a short one stops close to where the pixel data starts.
             self._chunk = min(max(self._chunk, offset // 2), 64 * 1024)
             data = self.stream.pread(offset, min(self._chunk, self.size - offset))
+            self._window_bytes = data
             self._window = memoryview(data)
             self._window_start = offset
             self._window_end = offset + len(data)
@@ -678,6 +685,67 @@ class _Parser:
             return False
         raw = self.need(pos, 6, "An element header")
         return not (0x41 <= raw[4] <= 0x5A and 0x41 <= raw[5] <= 0x5A)
+
+    def scan_explicit_le(
+        self, pos: int, elements: dict[int, Element], wanted: frozenset[int] | None, meta: bool
+    ) -> int:
+        """Read plain Explicit VR Little Endian elements from *pos* while they are simple.
+
+        The fast path for the common case, equivalent to :meth:`header` then
+        :func:`_keep` per element without the calls: it stops, returning the offset
+        reached, at anything that needs the general path (a pixel element, an item
+        or delimiter, an undefined length, a header or kept value beyond the bytes in
+        hand, a missing VR, a length past the end, and with *meta*, the end of group
+        0002), which then reads or reports it.
+        """
+        if pos + 12 > self.size:
+            return pos
+        memory = self.stream.memory
+        if memory is not None:
+            window: bytes | memoryview = memory
+            start, end = 0, self.size
+        else:
+            self.need(pos, 12, "An element header")  # loads the read-ahead window at pos
+            window, start, end = self._window_bytes, self._window_start, self._window_end
+        size = self.size
+        header = _EXPLICIT_LE_HEADER.unpack_from
+        vr_info = _VR_INFO
+        always_kept = _ALWAYS_KEPT
+        pixel_tags = PIXEL_TAGS
+        counted = 0
+        while pos + 12 <= end:
+            # PS3.5 7.1.2: tag, VR, then a 16-bit length, or 2 reserved bytes and a 32-bit
+            # length for the long VRs; all 12 bytes are unpacked and the VR picks the length.
+            group, element, vr_code, length, long_length = header(window, pos - start)
+            if group == 0xFFFE or (group != 0x0002 if meta else group == 0x0002):
+                break
+            tag = group << 16 | element
+            info = vr_info.get(vr_code)
+            if info is None or tag in pixel_tags:
+                break
+            vr, is_long = info
+            if is_long:
+                length = long_length
+                value_pos = pos + 12
+            else:
+                value_pos = pos + 8
+            value_end = value_pos + length
+            if length == _UNDEFINED or value_end > size:
+                break
+            if meta or group == 0x0028 or tag in always_kept or (
+                tag in wanted if wanted is not None else vr != "SQ" and length <= KEEP_VALUE_LIMIT
+            ):
+                if value_end > end:
+                    break
+                raw = window[value_pos - start : value_end - start]
+                elements[tag] = Element(tag, vr, raw if type(raw) is bytes else bytes(raw), value_pos, True)
+                counted += value_end - pos
+            else:
+                counted += value_pos - pos
+            pos = value_end
+        if memory is not None:
+            self.stream._count(counted)
+        return pos
 
     # -- sequences -----------------------------------------------------------------------------
 
@@ -880,6 +948,7 @@ def _read_file_meta(parser: _Parser, pos: int) -> tuple[dict[int, Element], int]
     meta: dict[int, Element] = {}
     # Parse while the group is 0002 rather than trusting (0002,0000) Group Length, which
     # some writers get wrong.
+    pos = parser.scan_explicit_le(pos, meta, None, meta=True)
     while pos + 8 <= parser.size:
         raw = parser.need(pos, 2, "A File Meta Information element")
         if raw[0] != 0x02 or raw[1] != 0x00:
@@ -894,7 +963,7 @@ def _read_file_meta(parser: _Parser, pos: int) -> tuple[dict[int, Element], int]
             )
         parser.check_fits(value_pos, length, tag, pos)
         meta[tag] = Element(tag, vr, parser.value(value_pos, length, tag), value_pos, True)
-        pos = value_pos + length
+        pos = parser.scan_explicit_le(value_pos + length, meta, None, meta=True)
     return meta, pos
 
 
@@ -975,7 +1044,12 @@ def _read_dataset(
     elements: dict[int, Element] = {}
     size = parser.size
     what = "A top-level element header"
+    fast = little and not implicit
     while pos < size:
+        if fast:
+            pos = parser.scan_explicit_le(pos, elements, wanted, meta=False)
+            if pos >= size:
+                break
         tag, vr, length, value_pos, vr_implicit = parser.header(pos, implicit, little, what)
         if tag in PIXEL_TAGS:
             return elements, _pixel_element(parser, tag, vr, length, value_pos, pos, vr_implicit, ts)
@@ -1044,6 +1118,6 @@ def _refine_us_or_ss(elements: dict[int, Element]) -> dict[int, Element]:
     if representation is None or representation.value != 1:
         return elements
     return {
-        tag: dataclasses.replace(el, vr="SS") if tag in US_OR_SS_TAGS and el.vr == "US" else el
+        tag: el._replace(vr="SS") if tag in US_OR_SS_TAGS and el.vr == "US" else el
         for tag, el in elements.items()
     }

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 from . import encaps
 from .description import IMAGE_PIXEL_KEYWORDS, PIXEL_KEYWORDS, ImageDescription
 from .errors import InvalidDicomError, InvalidPixelDescriptionError, TruncatedDataError
-from .reader import DicomFile, read_dicom
+from .reader import DicomFile, PixelElement, read_dicom
 
 __all__ = [
     "IMAGE_PIXEL_OPTIONS",
@@ -447,16 +447,7 @@ def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess
             f"{dicom.name} has no Pixel Data, Float Pixel Data or Double Float Pixel Data "
             "element: there is no pixel data to decode"
         )
-    values: dict[str, Any] = {}
-    for keyword, (tag, _attr) in IMAGE_PIXEL_KEYWORDS.items():
-        value = dicom.get(tag)
-        if value is not None and value != "":
-            values[keyword] = value
-    values["pixel_keyword"] = pixel.keyword
-    values["pixel_vr"] = pixel.vr
-    values["transfer_syntax_uid"] = dicom.transfer_syntax.uid
-    values.update(overrides)
-    image = ImageDescription.from_mapping(values).validate(where=dicom.name)
+    image = _describe_file(dicom, pixel, overrides)
     extended = overrides.get("extended_offsets")
     if extended is None:
         table, lengths = dicom.get(0x7FE00001), dicom.get(0x7FE00002)
@@ -476,6 +467,41 @@ def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess
     )
     source.dicom = dicom
     return source
+
+
+# Descriptions of files already read, keyed by the stored bytes they were built from: the
+# files of a series share them, so each file after the first skips parsing and validating
+# its Image Pixel values. Bounded; a plain dict is safe to share between threads here.
+_DESCRIPTIONS: dict[tuple[Any, ...], ImageDescription] = {}
+_DESCRIPTIONS_MAX = 64
+_IMAGE_PIXEL_TAGS = tuple(tag for tag, _attr in IMAGE_PIXEL_KEYWORDS.values())
+
+
+def _describe_file(dicom: DicomFile, pixel: PixelElement, overrides: dict[str, Any]) -> ImageDescription:
+    key: tuple[Any, ...] | None = None
+    if not overrides:
+        get = dicom.elements.get
+        stored = [get(tag) for tag in _IMAGE_PIXEL_TAGS]
+        key = (dicom.transfer_syntax.uid, pixel.keyword, pixel.vr,
+               *[None if el is None else (el.vr, el.raw, el.little_endian) for el in stored])
+        found = _DESCRIPTIONS.get(key)
+        if found is not None:
+            return found
+    values: dict[str, Any] = {}
+    for keyword, (tag, _attr) in IMAGE_PIXEL_KEYWORDS.items():
+        value = dicom.get(tag)
+        if value is not None and value != "":
+            values[keyword] = value
+    values["pixel_keyword"] = pixel.keyword
+    values["pixel_vr"] = pixel.vr
+    values["transfer_syntax_uid"] = dicom.transfer_syntax.uid
+    values.update(overrides)
+    image = ImageDescription.from_mapping(values).validate(where=dicom.name)
+    if key is not None:
+        if len(_DESCRIPTIONS) >= _DESCRIPTIONS_MAX:
+            _DESCRIPTIONS.clear()
+        _DESCRIPTIONS[key] = image
+    return image
 
 
 def _is_dataset(obj: Any) -> bool:

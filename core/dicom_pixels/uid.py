@@ -154,7 +154,11 @@ def lookup(uid_or_keyword: str | TransferSyntax) -> TransferSyntax:
     >>> lookup("ExplicitVRBigEndian").little_endian
     False
     """
-    if isinstance(uid_or_keyword, TransferSyntax):
+    if type(uid_or_keyword) is str:  # the common case: an exact UID, looked up once per call
+        found = TRANSFER_SYNTAXES.get(uid_or_keyword)
+        if found is not None:
+            return found
+    elif isinstance(uid_or_keyword, TransferSyntax):
         return uid_or_keyword
     key = str(uid_or_keyword).rstrip("\x00 ").strip()
     found = TRANSFER_SYNTAXES.get(key) or _BY_KEYWORD.get(key)
