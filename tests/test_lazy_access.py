@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -160,3 +161,99 @@ def test_view_only_copies_when_the_data_must_change_or_is_not_in_memory():
     assert from_file.flags.writeable
     rgb = pydicom.dcmread(dp.examples.rgb_color)  # planar configuration 1: rearranged
     assert not np.shares_memory(dp.pixel_array(rgb, view_only=True), np.frombuffer(rgb.PixelData, "u1"))
+
+
+def _signed_12_bit_file(path, frames: int, rows: int, cols: int, cut: int = 0) -> np.ndarray:
+    """Native 12-bit signed frames whose unused high bits hold noise; returns the stored words."""
+    rng = np.random.default_rng(11)
+    stored = rng.integers(-32768, 32768, size=(frames, rows, cols), dtype="<i2")
+    elements = [
+        DataElement(0x00280002, "US", 1), DataElement(0x00280004, "CS", "MONOCHROME2"),
+        DataElement(0x00280008, "IS", frames), DataElement(0x00280010, "US", rows),
+        DataElement(0x00280011, "US", cols), DataElement(0x00280100, "US", 16),
+        DataElement(0x00280101, "US", 12), DataElement(0x00280102, "US", 11),
+        DataElement(0x00280103, "US", 1),
+    ]
+    write_file(path, elements, transfer_syntax_uid="1.2.840.10008.1.2.1",
+               sop_class_uid="1.2.840.10008.5.1.4.1.1.7", sop_instance_uid="1.2.3",
+               pixel_data=stored.tobytes())
+    if cut:
+        with open(path, "r+b") as f:
+            f.truncate(path.stat().st_size - cut)
+    return stored
+
+
+@pytest.mark.parametrize("workers", [None, 1, 2, 3])
+def test_large_native_data_is_read_in_blocks_on_threads_equal_to_frame_by_frame(tmp_path, monkeypatch, workers):
+    from dicom_pixels import decoder, source
+
+    path = tmp_path / "big.dcm"
+    stored = _signed_12_bit_file(path, 70, 256, 512)  # 17.5 MiB: above the parallel threshold
+    assert stored.nbytes >= decoder._PARALLEL_READ_ABOVE
+    # PS3.5 8.1.1: the 12 stored bits, sign-extended; the noise in the high 4 bits is dropped.
+    expected = (stored << 4) >> 4
+    blocks: list[tuple[int, int, str]] = []
+    original = source.ElementSource.readinto_native_frames
+
+    def spy(self, first, count, buffer):
+        import threading
+
+        blocks.append((first, count, threading.current_thread().name))
+        return original(self, first, count, buffer)
+
+    monkeypatch.setattr(source.ElementSource, "readinto_native_frames", spy)
+    options = {} if workers is None else {"workers": workers}
+    arr = dp.pixel_array(path, **options)
+    np.testing.assert_array_equal(arr, expected)
+    assert arr.dtype == np.int16 and arr.shape == (70, 256, 512)
+    wanted = {None: os.cpu_count() or 1, 1: 1, 2: 2, 3: 3}[workers]
+    assert len(blocks) == wanted
+    assert sorted((first, count) for first, count, _ in blocks)[0][0] == 0
+    assert sum(count for _, count, _ in blocks) == 70  # every frame read once, in whole blocks
+    if wanted > 1:
+        assert all(name.startswith("dicom-pixels") for _, _, name in blocks)
+    # The same frames through the per-frame path.
+    with monkeypatch.context() as patch:
+        patch.setattr(decoder._Run, "_read_native_blocks", lambda self, out, total: False)
+        np.testing.assert_array_equal(dp.pixel_array(path, **options), expected)
+
+
+def test_small_native_data_is_one_block_and_colour_conversion_goes_frame_by_frame(monkeypatch):
+    from dicom_pixels import source
+
+    calls: list[int] = []
+    original = source.ElementSource.readinto_native_frames
+    monkeypatch.setattr(source.ElementSource, "readinto_native_frames",
+                        lambda self, first, count, buffer: calls.append(count) or original(self, first, count, buffer))
+    dose = dp.pixel_array(dp.examples.rt_dose)  # 8 small frames: one read, no threads
+    assert calls == [8] and dose.shape[0] == 8
+    calls.clear()
+    pydicom = pytest.importorskip("pydicom", reason="a YBR_FULL native file is made from an example")
+    ds = pydicom.dcmread(dp.examples.rgb_color)  # native RGB, planar configuration 1
+    frame = dp.pixel_array(ds)
+    ds.PixelData = np.stack([frame] * 3).tobytes()
+    ds.NumberOfFrames, ds.PlanarConfiguration = 3, 0
+    ds.PhotometricInterpretation = "YBR_FULL"  # now to be converted to RGB frame by frame
+    calls.clear()
+    buf = io.BytesIO()
+    ds.save_as(buf)
+    converted = dp.pixel_array(buf.getvalue())
+    assert calls == [1, 1, 1]
+    expected = dp.processing.convert_color_space(frame, "YBR_FULL", "RGB")
+    np.testing.assert_array_equal(converted, np.stack([expected] * 3))
+
+
+def test_a_truncated_large_native_file_raises_as_the_frame_by_frame_path_does(tmp_path, monkeypatch):
+    from dicom_pixels import decoder
+
+    path = tmp_path / "cut.dcm"
+    _signed_12_bit_file(path, 70, 256, 512, cut=1000)
+    with pytest.raises(dp.errors.DicomPixelsError) as blocked:
+        dp.pixel_array(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(decoder._Run, "_read_native_blocks", lambda self, out, total: False)
+        with pytest.raises(dp.errors.DicomPixelsError) as frame_by_frame:
+            dp.pixel_array(path)
+    assert type(blocked.value) is type(frame_by_frame.value)
+    assert str(blocked.value) == str(frame_by_frame.value)
+    assert "cut.dcm" in str(blocked.value)

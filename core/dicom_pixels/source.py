@@ -255,6 +255,23 @@ class ElementSource(_SourceBase):
         ...     src.readinto_native_frame(0, out)
         True
         """
+        return self.readinto_native_frames(index, 1, buffer)
+
+    def readinto_native_frames(self, first: int, count: int, buffer: Any) -> bool:
+        """Like :meth:`readinto_native_frame`, for *count* consecutive frames from *first*
+        (stored one after the other, PS3.5 8.1.1) in one read: *buffer* holds exactly
+        *count* frames. Reads from different threads may fill parts of one output.
+
+        :raises InvalidDicomError: a frame of the range is not in the data.
+
+        >>> import numpy as np, dicom_pixels as dp
+        >>> out = np.empty((3, 10, 10), "u4")   # rt_dose: 8 frames of 10 x 10, 32-bit
+        >>> with dp.source.open_source(dp.examples.rt_dose) as src:
+        ...     src.readinto_native_frames(5, 3, out)
+        True
+        >>> bool((out == dp.pixel_array(dp.examples.rt_dose)[5:]).all())
+        True
+        """
         image = self.image
         if (
             self._native_frames is None
@@ -263,13 +280,14 @@ class ElementSource(_SourceBase):
             or image.frame_bits % 8
         ):
             return False
-        count = self._native_frames
-        if not 0 <= index < count:
-            raise self._frame_error(index, count)
+        total = self._native_frames
+        for index in (first, first + count - 1):
+            if not 0 <= index < total:
+                raise self._frame_error(index, total)
         view = memoryview(buffer).cast("B")
-        if len(view) != image.frame_length:
+        if len(view) != count * image.frame_length:
             return False
-        self._readinto_at(self._offset + index * image.frame_length, view)
+        self._readinto_at(self._offset + first * image.frame_length, view)
         return True
 
     def native_memory(self) -> memoryview | None:
