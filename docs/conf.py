@@ -9,7 +9,11 @@ import dicom_pixels
 project = "dicom-pixels"
 copyright = "dicom-pixels developers, MIT licence"
 release = dicom_pixels.__version__
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.doctest", "sphinx.ext.intersphinx", "sphinx.ext.napoleon"]
+extensions = [
+    "sphinx.ext.autodoc", "sphinx.ext.doctest", "sphinx.ext.intersphinx", "sphinx.ext.napoleon",
+    "myst_parser",  # docs/performance.md: Markdown, so the bench's --markdown table pastes in as is
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 intersphinx_mapping = {}
