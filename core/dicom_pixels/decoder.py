@@ -532,8 +532,12 @@ class _Run:
         requested = self.options.get("workers")
         if requested is not None:
             blocks = int(requested)
+        elif out.nbytes >= _PARALLEL_READ_ABOVE:
+            # At least half the threshold per block, and at most 8 threads: the copies share
+            # one memory bus, more threads only cost their start-up.
+            blocks = min(os.cpu_count() or 1, out.nbytes // (_PARALLEL_READ_ABOVE // 2), 8)
         else:
-            blocks = (os.cpu_count() or 1) if out.nbytes >= _PARALLEL_READ_ABOVE else 1
+            blocks = 1
         blocks = max(1, min(blocks, total))
         bounds = [total * i // blocks for i in range(blocks + 1)]
 
