@@ -50,8 +50,8 @@ def pixel_array(
     :param options: decoding options, e.g. ``as_rgb=False``, ``workers=2``, or Image Pixel
         overrides such as ``photometric_interpretation="RGB"``.
     :returns: shape ``(rows, cols)``, ``(rows, cols, samples)``, ``(frames, rows, cols)`` or
-        ``(frames, rows, cols, samples)``; the dtype follows pydicom's rules but always in
-        native byte order (pydicom returns a big-endian view for Explicit VR Big Endian).
+        ``(frames, rows, cols, samples)``; the dtype is pydicom's, byte order included:
+        big endian (e.g. ``>i2``) for native Explicit VR Big Endian data.
 
     >>> import dicom_pixels as dp
     >>> meta = {}

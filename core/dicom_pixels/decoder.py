@@ -40,7 +40,7 @@ from .errors import DecodeError, DicomPixelsError, InvalidDicomError, InvalidPix
 from .processing import convert_frame_color_space
 from .registry import Codec, TransferSyntaxEndpoint, manager
 from .source import open_source
-from .uid import lookup
+from .uid import TransferSyntax, lookup
 
 __all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder"]
 
@@ -252,6 +252,7 @@ class _Run:
             self.close()
             raise
         self._preferred: Codec | None = None
+        self.out_dtype = _output_dtype(self.image, ts)
         self._direct = self._can_read_directly()
         self._raw = False
         self._lock = threading.Lock()
@@ -264,7 +265,7 @@ class _Run:
         image, ts = self.image, self.ts
         return (
             not ts.encapsulated
-            and ts.little_endian == (sys.byteorder == "little")
+            and _byte_order(self.out_dtype) in ("|", "<" if ts.little_endian else ">")
             and image.bits_allocated in (8, 16, 32, 64)
             and (image.samples_per_pixel == 1 or image.planar_configuration == 0)
             and image.photometric_interpretation != "YBR_FULL_422"
@@ -391,7 +392,7 @@ class _Run:
 
     def allocate(self, shape: tuple[int, ...]) -> np.ndarray:
         """An uninitialised output array, refused when larger than the output ceiling."""
-        dtype = self.image.dtype
+        dtype = self.out_dtype
         nbytes = dtype.itemsize
         for n in shape:
             nbytes *= n
@@ -576,7 +577,7 @@ class _Run:
         if memory is None:
             return None
         total = self.frame_total
-        arr = np.frombuffer(memory, dtype=image.dtype).reshape(total, *image.frame_shape)
+        arr = np.frombuffer(memory, dtype=self.out_dtype).reshape(total, *image.frame_shape)
         if index is not None:
             if not 0 <= index < total:
                 raise self.source._frame_error(index, total)  # type: ignore[attr-defined]
@@ -657,6 +658,24 @@ class _Run:
         if self.image.samples_per_pixel > 1:
             meta["planar_configuration"] = 0
         return meta
+
+
+def _output_dtype(image: ImageDescription, ts: TransferSyntax) -> np.dtype:
+    """The dtype of decoded arrays: :attr:`ImageDescription.dtype`, but big endian for
+    native Explicit VR Big Endian data (PS3.5 A.3), as pydicom returns it: the array
+    then holds the stored bytes unchanged. ``arr.astype(arr.dtype.newbyteorder("="))``
+    gives native byte order where a library needs it (e.g. ``torch.from_numpy``)."""
+    dtype = image.dtype
+    if not ts.encapsulated and not ts.little_endian and dtype.itemsize > 1:
+        return dtype.newbyteorder(">")
+    return dtype
+
+
+def _byte_order(dtype: np.dtype) -> str:
+    """``"<"``, ``">"`` or ``"|"`` (single bytes), with ``"="`` resolved for this machine."""
+    if dtype.byteorder == "=":
+        return "<" if sys.byteorder == "little" else ">"
+    return dtype.byteorder
 
 
 def _shift_in_place(arr: np.ndarray, shift: int) -> None:
