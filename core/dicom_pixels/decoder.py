@@ -260,8 +260,8 @@ class _Run:
 
     def _can_read_directly(self) -> bool:
         """Whether native frames are stored exactly as the output holds them (then they are
-        read straight into the output, skipping a copy): byte-aligned whole samples in this
-        machine's byte order, one plane, no subsampling, and the native plugin chosen."""
+        read straight into the output, skipping a copy): byte-aligned whole samples in the
+        output's byte order, one plane, no subsampling, and the native plugin chosen."""
         image, ts = self.image, self.ts
         return (
             not ts.encapsulated
