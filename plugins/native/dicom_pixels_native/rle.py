@@ -327,11 +327,29 @@ def encode_segment(plane: np.ndarray) -> bytes:
     >>> encode_segment(np.array([[1, 2, 2, 2], [3, 3, 4, 5]], "u1"))
     b'\\x00\\x01\\xfe\\x02\\xff\\x03\\x01\\x04\\x05\\x00'
     """
+    plane = np.asarray(plane)
+    rows, cols = plane.shape
+    if rows * cols == 0:
+        return b""
+    # Runs never cross a row (G.3.1), so blocks of rows encode independently: the index
+    # arrays below take about 40 bytes per input byte, bounded here by the block size.
+    block = max(1, _BLOCK_BYTES // cols)
+    parts = [_encode_rows(plane[first : first + block]) for first in range(0, rows, block)]
+    total = sum(part.size for part in parts)
+    if total % 2:
+        parts.append(np.zeros(1, dtype=np.uint8))  # PS3.5 G.3.1: each segment has an even length
+    return b"".join(part.tobytes() for part in parts) if len(parts) > 1 else parts[0].tobytes()
+
+
+#: Rows are PackBits-encoded in blocks of about this many bytes (see :func:`encode_segment`).
+_BLOCK_BYTES = 64 * 1024  # measured: as fast as 256 KiB, a quarter of the memory
+
+
+def _encode_rows(plane: np.ndarray) -> np.ndarray:
+    """PackBits tokens of the rows of *plane*, unpadded (the body of :func:`encode_segment`)."""
     cols = plane.shape[1]
     flat = np.ascontiguousarray(plane, dtype=np.uint8).reshape(-1)
     n = flat.size
-    if n == 0:
-        return b""
     # Start of every run of equal bytes; each row starts a new run (G.3.1).
     boundary = np.empty(n, dtype=bool)
     boundary[0] = True
@@ -365,16 +383,14 @@ def encode_segment(plane: np.ndarray) -> bytes:
     token_sizes = data_lengths + 1
     total = int(token_sizes.sum())
     header_at = np.cumsum(token_sizes) - token_sizes
-    out = np.empty(total + total % 2, dtype=np.uint8)
+    out = np.empty(total, dtype=np.uint8)
     is_data = np.ones(total, dtype=bool)
     is_data[header_at] = False
     out[header_at] = headers
     # Data byte q of token t comes from flat[start_t + q - header_at_t - 1].
     source = np.repeat(starts - header_at - 1, data_lengths) + np.flatnonzero(is_data)
-    out[:total][is_data] = flat[source]
-    if total % 2:
-        out[-1] = 0  # PS3.5 G.3.1: each segment has an even length
-    return out.tobytes()
+    out[is_data] = flat[source]
+    return out
 
 
 def _split_runs(start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

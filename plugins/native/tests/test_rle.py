@@ -261,3 +261,44 @@ def test_a_dataset_compressed_by_pydicom_holds_the_frames_we_encode():
     image = rle_image(ds.Rows, ds.Columns, bits=16, signed=ds.PixelRepresentation)
     ours = encode_rle(ds.pixel_array, EncodeFrame(image=image, index=0, options={}))
     assert ours == theirs
+
+
+def _runny_plane(rows: int, cols: int, seed: int) -> np.ndarray:
+    """Bytes with runs of every length (1 to 300) and noise, runs crossing row ends."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 256, rows * cols // 4 + 1, dtype=np.uint8)
+    lengths = rng.integers(1, 300, values.size)
+    lengths[::3] = 1
+    return np.repeat(values, lengths)[: rows * cols].reshape(rows, cols)
+
+
+@pytest.mark.parametrize("rows, cols", [(1100, 700), (3, 200_000), (700, 1)])
+def test_a_plane_encoded_in_blocks_of_rows_equals_the_plane_encoded_at_once(monkeypatch, rows, cols):
+    from dicom_pixels_native import rle
+
+    plane = _runny_plane(rows, cols, seed=rows)
+    monkeypatch.setattr(rle, "_BLOCK_BYTES", 1 << 40)  # one block: the whole plane
+    whole = encode_segment(plane)
+    for block_bytes in (1, 1000, 64 * 1024):
+        monkeypatch.setattr(rle, "_BLOCK_BYTES", block_bytes)
+        assert encode_segment(plane) == whole
+    assert decode_segment(whole, length=rows * cols).tobytes() == plane.tobytes()
+
+
+def test_encoding_a_large_frame_needs_a_bounded_amount_of_temporary_memory():
+    import tracemalloc
+
+    image = ImageDescription(2048, 2048, 1, 16, 16, 0, "MONOCHROME2", "1.2.840.10008.1.2.5")
+    frame = np.random.default_rng(3).integers(0, 65536, image.frame_shape, dtype="u2")  # 8 MiB of noise
+    tracemalloc.start()
+    try:
+        encoded = encode_rle(frame, EncodeFrame(image=image, index=0, options={}))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The output (noise grows by 1/128) and its parts, plus a block's index arrays: not the
+    # ~40 bytes per input byte that encoding a whole 4 MiB plane at once would take.
+    assert peak < 4 * frame.nbytes + 32 * 1024**2, f"peak {peak / 2**20:.0f} MiB"
+    np.testing.assert_array_equal(
+        decode_rle(encoded, DecodeFrame(image=image, index=0, options={})), frame
+    )
