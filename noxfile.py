@@ -20,19 +20,33 @@ PYTHONS = nox.project.python_versions(PYPROJECT)
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists() and not p.name.startswith("_"))
 
 
-def _group(name: str) -> list[str]:
-    """A dependency group of pyproject.toml without the self-reference to dicom-pixels."""
-    return [d for d in PYPROJECT["dependency-groups"][name] if isinstance(d, str) and not d.startswith("dicom-pixels")]
+def _group(name: str) -> tuple[list[str], list[str]]:
+    """A dependency group of pyproject.toml: (its requirements other than dicom-pixels, the
+    extras of its self-reference, e.g. ``dicom-pixels[all,pylibjpeg-gpl]``)."""
+    requirements, extras = [], []
+    for item in PYPROJECT["dependency-groups"][name]:
+        if not isinstance(item, str):
+            continue
+        if item.startswith("dicom-pixels"):
+            if "[" in item:
+                extras += [e.strip() for e in item.split("[", 1)[1].rstrip("]").split(",")]
+        else:
+            requirements.append(item)
+    return requirements, extras
 
 
 def install_workspace(session: nox.Session, *groups: str, plugins: list[str] | None = None) -> None:
-    """Install the core and the given plugins (default: all) editable, plus dependency groups."""
-    args = ["-e", str(ROOT)]
+    """Install the core and the given plugins (default: all) editable, plus dependency groups
+    (with the core's extras they name, e.g. the GPL backend of the pylibjpeg plugin)."""
+    requirements, extras = [], []
+    for group in groups:
+        group_requirements, group_extras = _group(group)
+        requirements += group_requirements
+        extras += group_extras
+    args = ["-e", f"{ROOT}[{','.join(extras)}]" if extras else str(ROOT)]
     for plugin in PLUGINS if plugins is None else plugins:
         args += ["-e", str(ROOT / "plugins" / plugin)]
-    for group in groups:
-        args += _group(group)
-    session.install(*args)
+    session.install(*args, *requirements)
 
 
 @nox.session(python=PYTHONS)

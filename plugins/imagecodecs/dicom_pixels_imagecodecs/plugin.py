@@ -27,6 +27,9 @@ __all__ = ["PRIORITIES", "dicom_pixels_register_codecs"]
 #: also decodes HTJ2K code-blocks), libjxl and the DICOMRLE codec. Codecs that a
 #: custom build may lack are checked when a frame is decoded.
 REQUIRES = ["imagecodecs>=2024.1.1", "numpy>=1.24"]
+#: OpenJPH (htj2k_encode) came with imagecodecs 2026.1.1; older builds, the last ones for
+#: Python 3.10 among them, decode HTJ2K with OpenJPEG but cannot encode it.
+HTJ2K_ENCODER_REQUIRES = ["imagecodecs>=2026.1.1", "numpy>=1.24"]
 
 _DECODER = "dicom_pixels_imagecodecs.decode:"
 
@@ -186,7 +189,7 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     registry.add_encoder(
         ["HTJ2KLossless", "HTJ2K"],
         _ENCODER + "encode_htj2k",
-        requires=REQUIRES,
+        requires=HTJ2K_ENCODER_REQUIRES,
         supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
         releases_gil=True,
         priority=40,

@@ -48,6 +48,24 @@ IMAGECODECS_SYNTAXES = frozenset(
 _SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 
 
+def has_openjph() -> bool:
+    """Whether this imagecodecs has OpenJPH (``htj2k_encode``): from 2026.1.1 only, so not
+    on Python 3.10, whose last imagecodecs is 2025.3.30."""
+    import imagecodecs
+
+    return bool(getattr(getattr(imagecodecs, "HTJ2K", None), "available", False))
+
+
+NO_OPENJPH = "this imagecodecs (< 2026.1.1) has no OpenJPH to generate HTJ2K test data"
+
+
+@pytest.fixture
+def require_openjph() -> None:
+    """Skip a test that makes its HTJ2K data with OpenJPH when this imagecodecs lacks it."""
+    if not has_openjph():
+        pytest.skip(NO_OPENJPH)
+
+
 @functools.cache
 def testdata_files(transfer_syntaxes: frozenset[str]) -> list[tuple[str, str, str, int]]:
     """(file name, path, transfer syntax UID, number of frames) of pydicom's bundled

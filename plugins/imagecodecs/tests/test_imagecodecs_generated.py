@@ -53,7 +53,8 @@ def _pydicom_decodes(path: Path, plugin: str) -> np.ndarray | None:
 @pytest.mark.parametrize("uid", HTJ2K_SYNTAXES)
 @pytest.mark.parametrize("source", sorted(SOURCES))
 def test_htj2k_lossless_round_trip_is_exact_and_matches_pylibjpeg(
-    source: str, uid: str, pixels: Callable[[str], np.ndarray], frames_file: Callable[..., Path]
+    source: str, uid: str, pixels: Callable[[str], np.ndarray], frames_file: Callable[..., Path],
+    require_openjph: None,
 ) -> None:
     arr = pixels(source)
     image = dict(SOURCES[source])
@@ -76,6 +77,7 @@ def test_htj2k_falls_back_to_openjpeg_when_openjph_is_absent(
     monkeypatch: pytest.MonkeyPatch,
     pixels: Callable[[str], np.ndarray],
     frames_file: Callable[..., Path],
+    require_openjph: None,
 ) -> None:
     arr = pixels("CT_small.dcm")
     path = frames_file(

@@ -59,7 +59,14 @@ def images(draw: st.DrawFn) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, high, shape).astype(dtype)
 
 
-@pytest.mark.parametrize("uid", sorted(CODECS))
+_HAS_OPENJPH = bool(getattr(getattr(imagecodecs, "HTJ2K", None), "available", False))  # >= 2026.1.1
+
+
+@pytest.mark.parametrize("uid", [
+    pytest.param(uid, marks=pytest.mark.skip(reason="this imagecodecs (< 2026.1.1) has no OpenJPH"))
+    if uid.endswith(".201") and not _HAS_OPENJPH else uid
+    for uid in sorted(CODECS)
+])
 @settings(max_examples=15, deadline=None)
 @given(arr=images())
 def test_lossless_round_trip_of_random_images_is_exact(uid: str, arr: np.ndarray) -> None:
