@@ -67,7 +67,9 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """Type-check the core package with mypy."""
     install_workspace(session, plugins=[])
-    session.install("mypy>=1.10")
+    # dicom_pixels.testing is a pytest plugin: without pytest's types mypy cannot see that
+    # pytest.skip() does not return.
+    session.install("mypy>=1.10", "pytest>=8")
     session.run("mypy")
 
 
