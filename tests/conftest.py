@@ -145,3 +145,34 @@ def requires_pydicom_decoder(uid: str) -> None:
     if not [name for name in decoder.available_plugins if name != _BRIDGE_LABEL]:
         missing = "; ".join(decoder.missing_dependencies) or "no plugin"
         pytest.skip(f"pydicom, the oracle, cannot decode '{ts.name}' here: {missing}")
+
+
+# -- building and damaging test files ---------------------------------------------------------
+
+
+def secondary_capture(transfer_syntax_uid: str):
+    """A pydicom ``Dataset`` with File Meta Information and SOP UIDs (Secondary Capture,
+    a fresh instance UID), ready for the Image Pixel elements a test adds."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import generate_uid
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = transfer_syntax_uid
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    return ds
+
+
+def damaged(data: bytes, flips: Iterable[tuple[int, int]], cut: int | None) -> bytes:
+    """*data* with the byte at each ``(position, value)`` of *flips* replaced (positions
+    past the end are ignored), then cut at *cut* when it is not ``None``."""
+    mutated = bytearray(data)
+    for pos, value in flips:
+        if pos < len(mutated):
+            mutated[pos] = value
+    if cut is not None:
+        del mutated[cut:]
+    return bytes(mutated)

@@ -18,10 +18,11 @@ import dicom_pixels as dp
 
 pydicom = pytest.importorskip("pydicom", reason="pydicom is the test oracle")
 
-from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
 from pydicom.pixels import iter_pixels as pydicom_iter_pixels  # noqa: E402
 from pydicom.pixels import pixel_array as pydicom_pixel_array  # noqa: E402
-from pydicom.uid import ExplicitVRBigEndian, generate_uid  # noqa: E402
+from pydicom.uid import ExplicitVRBigEndian  # noqa: E402
+
+from .conftest import secondary_capture  # noqa: E402
 
 RNG = np.random.default_rng(1123)
 
@@ -29,13 +30,7 @@ RNG = np.random.default_rng(1123)
 def _file(stored: np.ndarray, *, frames: int, samples: int = 1, bits_stored: int | None = None,
           signed: bool = False, pi: str = "MONOCHROME2", planar: int = 0, vr: str = "OW",
           keyword: str = "PixelData", stored_bytes: bytes | None = None) -> bytes:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRBigEndian
-    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds = secondary_capture(ExplicitVRBigEndian)
     ds.Rows, ds.Columns = stored.shape[-3:-1] if samples > 1 else stored.shape[-2:]
     ds.SamplesPerPixel = samples
     ds.PhotometricInterpretation = pi

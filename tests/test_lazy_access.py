@@ -30,16 +30,21 @@ class CountingFile(io.BytesIO):
         return n
 
 
-def _multiframe(frames: int, rows: int = 64, cols: int = 64, encapsulated: bool = False) -> tuple[bytes, np.ndarray]:
-    rng = np.random.default_rng(5)
-    arr = rng.integers(0, 4096, size=(frames, rows, cols), dtype="<u2")
-    elements = [
+def _image_pixel_12_bit(frames: int, rows: int, cols: int, *, signed: bool) -> list[DataElement]:
+    """The Image Pixel elements of monochrome frames, 12 bits stored in 16."""
+    return [
         DataElement(0x00280002, "US", 1), DataElement(0x00280004, "CS", "MONOCHROME2"),
         DataElement(0x00280008, "IS", frames), DataElement(0x00280010, "US", rows),
         DataElement(0x00280011, "US", cols), DataElement(0x00280100, "US", 16),
         DataElement(0x00280101, "US", 12), DataElement(0x00280102, "US", 11),
-        DataElement(0x00280103, "US", 0),
+        DataElement(0x00280103, "US", int(signed)),
     ]
+
+
+def _multiframe(frames: int, rows: int = 64, cols: int = 64, encapsulated: bool = False) -> tuple[bytes, np.ndarray]:
+    rng = np.random.default_rng(5)
+    arr = rng.integers(0, 4096, size=(frames, rows, cols), dtype="<u2")
+    elements = _image_pixel_12_bit(frames, rows, cols, signed=False)
     buf = io.BytesIO()
     if encapsulated:
         from dicom_pixels.codec import EncodeFrame
@@ -167,13 +172,7 @@ def _signed_12_bit_file(path, frames: int, rows: int, cols: int, cut: int = 0) -
     """Native 12-bit signed frames whose unused high bits hold noise; returns the stored words."""
     rng = np.random.default_rng(11)
     stored = rng.integers(-32768, 32768, size=(frames, rows, cols), dtype="<i2")
-    elements = [
-        DataElement(0x00280002, "US", 1), DataElement(0x00280004, "CS", "MONOCHROME2"),
-        DataElement(0x00280008, "IS", frames), DataElement(0x00280010, "US", rows),
-        DataElement(0x00280011, "US", cols), DataElement(0x00280100, "US", 16),
-        DataElement(0x00280101, "US", 12), DataElement(0x00280102, "US", 11),
-        DataElement(0x00280103, "US", 1),
-    ]
+    elements = _image_pixel_12_bit(frames, rows, cols, signed=True)
     write_file(path, elements, transfer_syntax_uid="1.2.840.10008.1.2.1",
                sop_class_uid="1.2.840.10008.5.1.4.1.1.7", sop_instance_uid="1.2.3",
                pixel_data=stored.tobytes())

@@ -27,6 +27,8 @@ from dicom_pixels.errors import (
 )
 from dicom_pixels.reader import Element, read_dicom
 
+from .conftest import damaged
+
 pydicom = pytest.importorskip("pydicom", reason="pydicom is the test oracle")
 
 from pydicom.data import get_testdata_file, get_testdata_files  # noqa: E402
@@ -596,14 +598,8 @@ _FUZZ_SEEDS = {
     cut=st.one_of(st.none(), st.integers(0, 2500)),
 )
 def test_bit_flips_and_cuts_in_the_header_only_raise_dicom_pixels_errors(name, flips, cut):
-    data = bytearray(_FUZZ_SEEDS[name])
-    for pos, value in flips:
-        if pos < len(data):
-            data[pos] = value
-    if cut is not None:
-        del data[cut:]
     try:
-        dicom = read_dicom(bytes(data))
+        dicom = read_dicom(damaged(_FUZZ_SEEDS[name], flips, cut))
     except DicomPixelsError:
         return
     with dicom:

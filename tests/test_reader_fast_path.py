@@ -23,12 +23,11 @@ from dicom_pixels.errors import DicomPixelsError, InvalidPixelDescriptionError
 from dicom_pixels.reader import read_dicom
 from dicom_pixels.source import open_source
 
-from .conftest import pydicom_pixel_files
+from .conftest import damaged, pydicom_pixel_files, secondary_capture
 
 pydicom = pytest.importorskip("pydicom", reason="pydicom is the test oracle")
 
-from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid  # noqa: E402
+from pydicom.uid import ExplicitVRLittleEndian  # noqa: E402
 
 
 def _general_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,12 +85,7 @@ def test_the_scan_is_used_and_stops_at_the_pixel_element(monkeypatch):
 
 def _series_file(rows: int = 8, bits_stored: int = 12, extra: dict | None = None,
                  long_value: bytes | None = None) -> bytes:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds = secondary_capture(ExplicitVRLittleEndian)
     ds.PatientName = "Fast^Path"
     if long_value is not None:
         ds.add_new(0x00091010, "OB", long_value)  # a private value longer than the window
@@ -137,13 +131,7 @@ _SEEDS = {
     cut=st.one_of(st.none(), st.integers(0, 800)),
 )
 def test_damaged_headers_give_the_same_result_or_error_on_both_paths(monkeypatch, name, flips, cut):
-    data = bytearray(_SEEDS[name])
-    for pos, value in flips:
-        if pos < len(data):
-            data[pos] = value
-    if cut is not None:
-        del data[cut:]
-    frozen = bytes(data)
+    frozen = damaged(_SEEDS[name], flips, cut)
     fast, general = _both(monkeypatch, lambda: frozen)
     assert fast == general
 

@@ -530,16 +530,14 @@ class _Run:
         readinto = getattr(self.source, "readinto_native_frames", None)
         if readinto is None or not out.flags.c_contiguous or self._color_plan({}, self._raw)[0] is not None:
             return False
-        requested = self.options.get("workers")
-        if requested is not None:
-            blocks = int(requested)
+        if self.options.get("workers") is not None:
+            blocks = self._workers(total)  # as asked
         elif out.nbytes >= _PARALLEL_READ_ABOVE:
             # At least half the threshold per block, and at most 8 threads: the copies share
             # one memory bus, more threads only cost their start-up.
-            blocks = min(os.cpu_count() or 1, out.nbytes // (_PARALLEL_READ_ABOVE // 2), 8)
+            blocks = max(1, min(os.cpu_count() or 1, out.nbytes // (_PARALLEL_READ_ABOVE // 2), 8, total))
         else:
             blocks = 1
-        blocks = max(1, min(blocks, total))
         bounds = [total * i // blocks for i in range(blocks + 1)]
 
         def read(block: int) -> bool:
@@ -582,9 +580,7 @@ class _Run:
             if not 0 <= index < total:
                 raise self.source._frame_error(index, total)  # type: ignore[attr-defined]
             return arr[index], self._meta({}, image.photometric_interpretation, as_frame=True)
-        meta = self._meta({}, image.photometric_interpretation, as_frame=False)
-        meta["number_of_frames"] = total
-        return (arr[0] if total == 1 else arr), meta
+        return self._all_frames(arr, {}, image.photometric_interpretation)
 
     def as_array(self, index: int | None, raw: bool) -> tuple[np.ndarray, dict[str, Any]]:
         self._raw = raw
@@ -609,9 +605,7 @@ class _Run:
         self.precheck(total)
         out = self.allocate((total, *image.frame_shape))
         if self._direct and self._read_native_blocks(out, total):
-            meta = self._meta({}, self._color_plan({}, raw)[1], as_frame=False)
-            meta["number_of_frames"] = total
-            return (out[0] if total == 1 else out), meta
+            return self._all_frames(out, {}, self._color_plan({}, raw)[1])
         infos: list[dict[str, Any] | None] = [None] * total
 
         def work(i: int) -> None:
@@ -632,12 +626,16 @@ class _Run:
             for i in range(1, total):
                 work(i)
         first = infos[0] or {}
-        _, pi = self._color_plan(first, raw)
-        meta = self._meta(first, pi, as_frame=False)
+        return self._all_frames(out, first, self._color_plan(first, raw)[1])
+
+    def _all_frames(
+        self, arr: np.ndarray, info: dict[str, Any], pi: str
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """The result of decoding every frame: one frame unwrapped, as pydicom returns it."""
+        total = arr.shape[0]
+        meta = self._meta(info, pi, as_frame=False)
         meta["number_of_frames"] = total
-        if total == 1:
-            out = out[0]
-        return out, meta
+        return (arr[0] if total == 1 else arr), meta
 
     def iter_array(
         self, indices: Iterable[int] | None, raw: bool

@@ -84,6 +84,7 @@ _ALWAYS_KEPT = frozenset({0x00280008, 0x7FE00001, 0x7FE00002})
 
 # PS3.5 7.1.2 / Table 7.1-1: these VRs have 2 reserved bytes and a 32-bit length.
 _LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
+# Every two-letter code "AA".."ZZ" (as stored) -> (its name, whether it has the 32-bit length).
 _VR_INFO = {bytes((a, b)): (chr(a) + chr(b), chr(a) + chr(b) in _LONG_VRS)
             for a in range(0x41, 0x5B) for b in range(0x41, 0x5B)}
 _SHORT_VRS = frozenset(
@@ -580,13 +581,11 @@ class DicomFile:
 
 
 # Element header fields (PS3.5 7.1): group, element, and the 32-bit length of an implicit
-# VR header (bytes 4-8), read at once; the VR codes "AA".."ZZ" as strings.
+# VR header (bytes 4-8), read at once.
 _TAG_LENGTH_LE, _TAG_LENGTH_BE = struct.Struct("<HHI"), struct.Struct(">HHI")
 _U32_LE, _U32_BE = struct.Struct("<I"), struct.Struct(">I")
 _U16_LE, _U16_BE = struct.Struct("<H"), struct.Struct(">H")
-_VR_NAMES = {a << 8 | b: chr(a) + chr(b) for a in range(0x41, 0x5B) for b in range(0x41, 0x5B)}
-# The fast Explicit VR Little Endian scan: the 12 bytes that hold any header, and per VR code
-# its name and whether it has the 32-bit length.
+# The fast Explicit VR Little Endian scan: the 12 bytes that hold any header.
 _EXPLICIT_LE_HEADER = struct.Struct("<HH2sHI")
 
 
@@ -666,12 +665,12 @@ class _Parser:
         if group == 0xFFFE or implicit:
             # PS3.5 7.5: items and delimiters have no VR, in every transfer syntax.
             return tag, "NONE" if group == 0xFFFE else vr_for(tag), length32, pos + 8, True
-        first, second = raw[4], raw[5]
-        if not (0x41 <= first <= 0x5A and 0x41 <= second <= 0x5A):
+        info = _VR_INFO.get(bytes(raw[4:6]))
+        if info is None:
             # Not a VR: a writer switched to Implicit VR here; read it so, as pydicom does.
             return tag, vr_for(tag), length32, pos + 8, True
-        vr = _VR_NAMES[first << 8 | second]
-        if vr in _LONG_VRS:
+        vr, is_long = info
+        if is_long:
             # PS3.5 7.1.2: 2 reserved bytes then a 32-bit length.
             (length,) = (_U32_LE if little else _U32_BE).unpack_from(self.need(pos + 8, 4, what))
             return tag, vr, length, pos + 12, False

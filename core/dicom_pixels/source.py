@@ -273,14 +273,10 @@ class ElementSource(_SourceBase):
         True
         """
         image = self.image
-        if (
-            self._native_frames is None
-            or self._readinto_at is None
-            or self._swap_ow
-            or image.frame_bits % 8
-        ):
+        if self._readinto_at is None or not self._frames_stored_as_is():
             return False
         total = self._native_frames
+        assert total is not None  # (checked by _frames_stored_as_is)
         for index in (first, first + count - 1):
             if not 0 <= index < total:
                 raise self._frame_error(index, total)
@@ -303,10 +299,15 @@ class ElementSource(_SourceBase):
         ...     len(src.native_memory()) == len(ds.PixelData)
         True
         """
-        if self._memory is None or self._native_frames is None or self._swap_ow or self.image.frame_bits % 8:
+        if self._memory is None or not self._frames_stored_as_is():
             return None
+        assert self._native_frames is not None
         end = self._offset + self._native_frames * self.image.frame_length
         return self._memory[self._offset : end]
+
+    def _frames_stored_as_is(self) -> bool:
+        """Native frames whose stored bytes are the frame: byte-aligned, no OW word swap."""
+        return self._native_frames is not None and not self._swap_ow and self.image.frame_bits % 8 == 0
 
     # -- encapsulated -----------------------------------------------------------------------
 
@@ -496,18 +497,17 @@ _IMAGE_PIXEL_TAGS = tuple(tag for tag, _attr in IMAGE_PIXEL_KEYWORDS.values())
 
 
 def _describe_file(dicom: DicomFile, pixel: PixelElement, overrides: dict[str, Any]) -> ImageDescription:
+    stored = [dicom.elements.get(tag) for tag in _IMAGE_PIXEL_TAGS]  # group 0028: never file meta
     key: tuple[Any, ...] | None = None
     if not overrides:
-        get = dicom.elements.get
-        stored = [get(tag) for tag in _IMAGE_PIXEL_TAGS]
         key = (dicom.transfer_syntax.uid, pixel.keyword, pixel.vr,
                *[None if el is None else (el.vr, el.raw, el.little_endian) for el in stored])
         found = _DESCRIPTIONS.get(key)
         if found is not None:
             return found
     values: dict[str, Any] = {}
-    for keyword, (tag, _attr) in IMAGE_PIXEL_KEYWORDS.items():
-        value = dicom.get(tag)
+    for keyword, element in zip(IMAGE_PIXEL_KEYWORDS, stored):
+        value = None if element is None else element.value
         if value is not None and value != "":
             values[keyword] = value
     values["pixel_keyword"] = pixel.keyword
