@@ -20,7 +20,7 @@ from dicom_pixels.registry import manager
 pytest.importorskip("pydicom", reason="pydicom's bundled files are the inputs")
 from pydicom.data import get_testdata_file
 
-from .conftest import decodable, requires_decoder, transfer_syntax_of
+from .conftest import decodable, requires_decoder, secondary_capture, transfer_syntax_of
 
 FILES = ["MR_small.dcm", "SC_rgb_rle_2frame.dcm", "rtdose_rle.dcm", "MR_small_jp2klossless.dcm",
          "SC_rgb_jpeg_dcmtk.dcm", "MR_small_jpeg_ls_lossless.dcm"]
@@ -88,3 +88,70 @@ def test_one_file_object_shared_by_eight_threads_gives_the_same_frames():
             results = list(pool.map(frame, range(60)))
     for i, arr in enumerate(results):
         np.testing.assert_array_equal(arr, expected[i % 15])
+
+
+# -- the frame worker pool (decoder.run_in_threads) -------------------------------------------
+
+
+def test_run_in_threads_calls_every_index_once_from_start_on_the_asked_number_of_threads():
+    import threading
+
+    from dicom_pixels.decoder import run_in_threads
+
+    seen: list[tuple[int, str]] = []
+    run_in_threads(lambda i: seen.append((i, threading.current_thread().name)), 50, 3, start=7)
+    assert sorted(i for i, _ in seen) == list(range(7, 50))
+    assert {name for _, name in seen} <= {"dicom-pixels-0", "dicom-pixels-1", "dicom-pixels-2"}
+
+
+def test_run_in_threads_raises_the_lowest_failing_index_and_hands_out_no_work_after_an_error():
+    import time
+
+    from dicom_pixels.decoder import run_in_threads
+
+    calls: list[int] = []
+
+    def work(i: int) -> None:
+        calls.append(i)
+        if i == 5:
+            time.sleep(0.2)  # frame 9 fails first, on the other thread
+            raise ValueError("frame 5")
+        if i == 9:
+            raise ValueError("frame 9")
+
+    with pytest.raises(ValueError, match="frame 5"):
+        run_in_threads(work, 1000, 2)
+    # After frame 9's error no index was handed out (ThreadPoolExecutor.map decoded all 1000).
+    assert sorted(calls) == list(range(10))
+
+
+def test_a_corrupt_frame_decoded_on_two_workers_raises_the_error_one_worker_raises(tmp_path):
+    from dicom_pixels.encaps import encapsulate
+
+    ds = secondary_capture("1.2.840.10008.1.2.5")
+    requires_decoder("1.2.840.10008.1.2.5")
+    arr = (np.arange(12 * 32 * 32, dtype=np.uint16).reshape(12, 32, 32) * 7) % 4096
+    ds.Rows, ds.Columns, ds.NumberOfFrames = 32, 32, 12
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = arr.tobytes()
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    path = tmp_path / "rle.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    import pydicom
+
+    rle = pydicom.dcmread(path)
+    dp.compress(rle, "RLELossless")
+    frames = list(dp.encaps.generate_frames(rle.PixelData, number_of_frames=12))
+    frames[6] = frames[6][:64]  # RLE header promises segments past the end of frame 6
+    rle.PixelData = encapsulate(frames, has_bot=True)
+    broken = tmp_path / "broken.dcm"
+    rle.save_as(broken, enforce_file_format=True)
+
+    errors = []
+    for workers in (1, 2):
+        with pytest.raises(dp.DicomPixelsError) as info:
+            dp.pixel_array(broken, workers=workers)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
+    assert "frame 6" in errors[0]
