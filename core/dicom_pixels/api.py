@@ -59,16 +59,18 @@ def pixel_array(
     >>> frame.shape, meta["NumberOfFrames"]
     ((10, 10), 8)
     """
-    source = open_source(src, **options)
+    # Only the elements decoding and *ds_out* need: a header's other values are skipped.
+    source = open_source(src, specific_tags=specific_tags or (), **options)
     try:
-        _fill_ds_out(source, ds_out, specific_tags)
+        _fill_ds_out(source, ds_out, specific_tags, read_here=source is not src)
         decoder = get_decoder(source.image.transfer_syntax_uid)
         arr, _ = decoder.as_array(
             source, index=index, raw=raw, decoding_plugin=decoding_plugin, **options
         )
         return arr
     finally:
-        source.close()
+        if source is not src:  # a PixelSource given is the caller's to close
+            source.close()
 
 
 def iter_pixels(
@@ -89,19 +91,25 @@ def iter_pixels(
     >>> [f.shape for f in dp.iter_pixels(dp.examples.get_path("rt_dose"), indices=[0, 7])]
     [(10, 10), (10, 10)]
     """
-    source = open_source(src, **options)
+    # Only the elements decoding and *ds_out* need: a header's other values are skipped.
+    source = open_source(src, specific_tags=specific_tags or (), **options)
     try:
-        _fill_ds_out(source, ds_out, specific_tags)
+        _fill_ds_out(source, ds_out, specific_tags, read_here=source is not src)
         decoder = get_decoder(source.image.transfer_syntax_uid)
         for arr, _ in decoder.iter_array(
             source, indices=indices, raw=raw, decoding_plugin=decoding_plugin, **options
         ):
             yield arr
     finally:
-        source.close()
+        if source is not src:  # a PixelSource given is the caller's to close
+            source.close()
 
 
-def _fill_ds_out(source: Any, ds_out: Any, specific_tags: Iterable[int] | None) -> None:
+def _fill_ds_out(source: Any, ds_out: Any, specific_tags: Iterable[int] | None, *, read_here: bool) -> None:
+    """Fill *ds_out* from *source*'s file: file meta, group 0028, offset tables and
+    *specific_tags*. *read_here*: the file was just read with *specific_tags*, so a tag
+    missing from it is absent from the file; otherwise (a source the caller opened) the
+    header is read again for the missing tags."""
     if ds_out is None:
         return
     dicom: DicomFile | None = getattr(source, "dicom", None) if isinstance(source, ElementSource) else None
@@ -109,7 +117,7 @@ def _fill_ds_out(source: Any, ds_out: Any, specific_tags: Iterable[int] | None) 
         return  # a Dataset or separated frames: nothing more to read
     wanted = {int(t) for t in specific_tags or ()}
     elements = dict(dicom.elements)
-    if wanted - set(elements) and dicom.pixel is not None:
+    if not read_here and wanted - set(elements) and dicom.pixel is not None:
         # Re-read the header for tags not kept by default (cheap: it stops at the pixels).
         from .reader import read_dicom
 

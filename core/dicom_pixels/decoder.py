@@ -233,7 +233,8 @@ class _Run:
         self.options.update(options)
         if self.options.get("force_rgb") and self.options.get("force_ybr"):
             raise InvalidPixelDescriptionError("'force_ybr' and 'force_rgb' cannot both be True")
-        self.source = open_source(src, **self.options)
+        # A file is read for what decoding needs only (group 0028, offset tables).
+        self.source = open_source(src, specific_tags=(), **self.options)
         self._owns_source = self.source is not src  # a PixelSource given is the caller's to close
         self.image: ImageDescription = self.source.image
         if self.image.transfer_syntax.uid != ts.uid:

@@ -24,7 +24,7 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -406,13 +406,17 @@ class FramesSource(_SourceBase):
 # -- building sources -------------------------------------------------------------------------
 
 
-def open_source(src: Any, **options: Any) -> PixelSource:
+def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **options: Any) -> PixelSource:
     """Return a :class:`PixelSource` for *src*, applying Image Pixel overrides in *options*.
 
     :param src: a path, ``bytes``, binary file-like, pydicom ``Dataset``, an
         existing :class:`PixelSource`, or a sequence of frame ``bytes`` (then
         *options* must describe the image: ``rows=``, ``columns=``, ...,
         ``transfer_syntax_uid=``).
+    :param specific_tags: for a file, the top-level elements to keep besides the file
+        meta, group 0028 and the offset tables (as :func:`~dicom_pixels.reader.read_dicom`);
+        ``None``, the default, keeps every value up to 64 KiB. ``()`` keeps only what
+        decoding needs: :func:`~dicom_pixels.pixel_array` reads a file so.
     :param options: decoding options; those in :data:`IMAGE_PIXEL_OPTIONS`
         override the values read from *src*; ``allow_excess_frames``
         (default ``True``) allows frames beyond Number of Frames.
@@ -427,7 +431,7 @@ def open_source(src: Any, **options: Any) -> PixelSource:
     allow_excess = bool(options.get("allow_excess_frames", True))
     overrides = {k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS and v is not None}
     if isinstance(src, (str, os.PathLike, bytes, bytearray)):  # the common case first: no Protocol check
-        return _file_source(src, overrides, allow_excess)
+        return _file_source(src, overrides, allow_excess, specific_tags)
     if isinstance(src, (ElementSource, FramesSource)) or (
         isinstance(src, PixelSource) and not _is_dataset(src)
     ):
@@ -438,16 +442,20 @@ def open_source(src: Any, **options: Any) -> PixelSource:
         image = ImageDescription.from_mapping(overrides).validate(where="the frames given")
         return FramesSource(src, image)
     if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(src, "read"):
-        return _file_source(src, overrides, allow_excess)
+        return _file_source(src, overrides, allow_excess, specific_tags)
     raise InvalidDicomError(
         f"Unable to read pixel data from a {type(src).__name__}: pass a path, bytes, a binary "
         "file-like object, a pydicom Dataset, or a list of frames with their description"
     )
 
 
-def _file_source(src: Any, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
+def _file_source(
+    src: Any, overrides: dict[str, Any], allow_excess: bool, specific_tags: Iterable[int] | None
+) -> ElementSource:
     try:
-        dicom = read_dicom(src, transfer_syntax_uid=overrides.get("transfer_syntax_uid"))
+        dicom = read_dicom(
+            src, transfer_syntax_uid=overrides.get("transfer_syntax_uid"), specific_tags=specific_tags
+        )
     except OSError as exc:  # raised by opening a path (reads report their own errors)
         if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
             raise InvalidDicomError(f"No such file: '{os.fspath(src)}'") from None
