@@ -155,3 +155,30 @@ def test_a_corrupt_frame_decoded_on_two_workers_raises_the_error_one_worker_rais
         errors.append(str(info.value))
     assert errors[0] == errors[1]
     assert "frame 6" in errors[0]
+
+
+def test_run_in_threads_interrupted_while_waiting_leaves_threads_that_take_no_more_frames(monkeypatch):
+    import threading
+    import time
+
+    from dicom_pixels.decoder import run_in_threads
+
+    calls: list[int] = []
+    real_join = threading.Thread.join
+
+    def work(i: int) -> None:
+        calls.append(i)
+        time.sleep(0.01)
+
+    def interrupted_join(self, timeout=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "join", interrupted_join)
+    with pytest.raises(KeyboardInterrupt):
+        run_in_threads(work, 10_000, 2)
+    monkeypatch.setattr(threading.Thread, "join", real_join)
+    time.sleep(0.3)
+    done = len(calls)
+    time.sleep(0.3)
+    # Without the stop, both threads would go on through the 10,000 frames for 50 s.
+    assert len(calls) == done <= 4

@@ -678,11 +678,12 @@ def run_in_threads(work: Callable[[int], object], end: int, workers: int, *, sta
     lock = threading.Lock()
     following = iter(range(start, end))
     errors: dict[int, BaseException] = {}
+    stopped = threading.Event()
 
     def loop() -> None:
         while True:
             with lock:
-                index = None if errors else next(following, None)
+                index = None if errors or stopped.is_set() else next(following, None)
             if index is None:
                 return
             try:
@@ -695,10 +696,16 @@ def run_in_threads(work: Callable[[int], object], end: int, workers: int, *, sta
     threads = [
         threading.Thread(target=loop, name=f"dicom-pixels-{n}", daemon=True) for n in range(max(1, workers))
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        # Interrupted while waiting (KeyboardInterrupt, a signal handler's exception): the
+        # threads finish the frame in hand and take no other.
+        stopped.set()
+        raise
     if errors:
         raise errors[min(errors)]
 
