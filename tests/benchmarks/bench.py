@@ -175,10 +175,10 @@ def _make_ct_series(path: Path, scale: float) -> list[Path]:
     ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
     ds.Rows, ds.Columns = arr.shape[1:]
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-    series = generate_uid(entropy_srcs=["dicom-pixels bench ct_files"])
     paths = []
     for i, frame in enumerate(arr):
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"{series}.{i + 1}"
+        uid = generate_uid(entropy_srcs=["dicom-pixels bench ct_files", str(i)])  # the same every run
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid
         ds.InstanceNumber = i + 1
         ds.ImagePositionPatient = [-125.0, -125.0, -2.5 * i]
         ds.PixelData = frame.tobytes()
