@@ -206,7 +206,7 @@ WORKLOADS = [
 
 
 #: Part of the cached files' names: raise it when a generator changes what it writes.
-WORKLOAD_VERSION = 2
+WORKLOAD_VERSION = 3
 
 
 def prepare(workload: Workload, workdir: Path, scale: float) -> list[Path]:
