@@ -27,3 +27,24 @@ def test_the_same_seed_generates_the_same_recipes():
     first = fuzz.generate(7, [""], seeds)
     second = fuzz.generate(7, [""], seeds)
     assert [next(first) for _ in range(20)] == [next(second) for _ in range(20)]
+
+
+def test_a_dying_worker_is_a_finding_with_the_end_of_its_stderr():
+    # A stand-in worker: ready, noisy on the first case, then dies on the second one with
+    # a message; only the dying case's stderr is reported.
+    script = (
+        "import sys, json\n"
+        "print(json.dumps({'ready': True}), flush=True)\n"
+        "sys.stdin.readline(); sys.stderr.write('noise from the first case\\n'); sys.stderr.flush()\n"
+        "print(json.dumps({'outcome': 'ok'}), flush=True)\n"
+        "sys.stdin.readline(); sys.stderr.write('the last words\\n'); sys.exit(3)\n"
+    )
+    worker = fuzz.Worker([sys.executable, "-c", script])
+    try:
+        assert worker.run({"seed": "x"}) == {"outcome": "ok"}
+        result = worker.run({"seed": "y"})
+    finally:
+        worker.close()
+    assert result["key"] == "Crash-exit 3"
+    assert "the last words" in result["detail"]
+    assert "noise from the first case" not in result["detail"]

@@ -44,6 +44,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -696,16 +697,20 @@ def worker_main() -> None:
 class Worker:
     """A worker subprocess; restarted after it dies (a segfault is a finding, not the end)."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: list[str] | None = None) -> None:
+        self.command = command or [sys.executable, str(Path(__file__).resolve()), "--worker"]
         self.proc: subprocess.Popen[str] | None = None
+        # The worker's stderr, emptied before each case: when the worker dies, its last
+        # words (a traceback, faulthandler's stack, a library's message) go into the finding.
+        self.stderr = tempfile.TemporaryFile(mode="a+b")  # noqa: SIM115 (closed by close())
 
     def _start(self) -> subprocess.Popen[str]:
         env = dict(os.environ, MALLOC_ARENA_MAX="2", PYTHONFAULTHANDLER="1", OMP_NUM_THREADS="1")
         proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--worker"],
+            self.command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self.stderr,  # opened for appending: emptying it here moves the worker's writes
             text=True,
             env=env,
         )
@@ -733,6 +738,7 @@ class Worker:
             self.proc = self._start()
         proc = self.proc
         assert proc.stdin is not None
+        self.stderr.truncate(0)
         try:
             proc.stdin.write(json.dumps(recipe) + "\n")
             proc.stdin.flush()
@@ -748,8 +754,16 @@ class Worker:
             code = proc.wait()
             self.proc = None
             name = signal.Signals(-code).name if code < 0 else f"exit {code}"
-            return {"outcome": "finding", "key": f"Crash-{name}", "detail": f"the worker died: {name}"}
+            return {"outcome": "finding", "key": f"Crash-{name}",
+                    "detail": f"the worker died: {name}; its stderr ended with:\n{self.last_words()}"}
         return json.loads(line)
+
+    def last_words(self, limit: int = 3000) -> str:
+        """The end of what the worker wrote to stderr during the current case."""
+        self.stderr.seek(0, os.SEEK_END)
+        size = self.stderr.tell()
+        self.stderr.seek(max(0, size - limit))
+        return self.stderr.read().decode("utf-8", "replace")
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -760,6 +774,7 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.proc = None
+        self.stderr.close()
 
 
 def finding_name(recipe: dict[str, Any], result: dict[str, Any]) -> str:
