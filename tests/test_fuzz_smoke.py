@@ -48,3 +48,42 @@ def test_a_dying_worker_is_a_finding_with_the_end_of_its_stderr():
     assert result["key"] == "Crash-exit 3"
     assert "the last words" in result["detail"]
     assert "noise from the first case" not in result["detail"]
+
+
+def test_a_worker_out_of_memory_before_decoding_is_replaced_and_the_case_run_again(tmp_path):
+    # The stand-in worker answers "retry" (a MemoryError while building the input) the first
+    # time it is started, and "ok" once started again.
+    marker = tmp_path / "started-once"
+    script = (
+        "import sys, json, pathlib\n"
+        f"marker = pathlib.Path({str(marker)!r})\n"
+        "first = not marker.exists(); marker.touch()\n"
+        "print(json.dumps({'ready': True}), flush=True)\n"
+        "for line in sys.stdin:\n"
+        "    print(json.dumps({'outcome': 'retry' if first else 'ok', 'growth': 0}), flush=True)\n"
+    )
+    worker = fuzz.Worker([sys.executable, "-c", script])
+    try:
+        assert worker.run({"seed": "x"}) == {"outcome": "ok"}
+    finally:
+        worker.close()
+    assert worker.recycled == 1
+
+
+def test_a_worker_whose_memory_has_grown_is_replaced_after_its_case(tmp_path):
+    starts = tmp_path / "starts"
+    script = (
+        "import sys, json, pathlib\n"
+        f"starts = pathlib.Path({str(starts)!r})\n"
+        "with starts.open('a') as f: f.write('x')\n"
+        "print(json.dumps({'ready': True}), flush=True)\n"
+        f"growth = {fuzz.WORKER_RECYCLE_GROWTH + 1}\n"
+        "for line in sys.stdin:\n"
+        "    print(json.dumps({'outcome': 'error', 'growth': growth}), flush=True)\n"
+    )
+    worker = fuzz.Worker([sys.executable, "-c", script])
+    try:
+        assert [worker.run({"seed": "x"}) for _ in range(3)] == [{"outcome": "error"}] * 3
+    finally:
+        worker.close()
+    assert worker.recycled == 3 and starts.read_text() == "xxx"

@@ -65,6 +65,12 @@ MEMORY_HEADROOM = 1536 * 1024**2
 #: The decoder's output ceiling inside the worker: below the memory ceiling, so an
 #: allocation that hits RLIMIT_AS (a MemoryError) is one the decoder did not bound.
 WORKER_MAX_OUTPUT_BYTES = 256 * 1024**2
+#: A worker whose address space has grown by more than this since start-up is replaced
+#: after its case: over millions of cases, memory freed in the decode threads' malloc
+#: arena is not reusable by the main thread's, and a long-lived worker would otherwise
+#: end up failing allocations that have nothing to do with the case (seen: a MemoryError
+#: while building a 3 KB input, after 1.4 million cases).
+WORKER_RECYCLE_GROWTH = MEMORY_HEADROOM // 2
 
 #: pydicom's bundled files used as seeds: one or more per transfer syntax and codec path.
 PYDICOM_SEEDS = (
@@ -685,8 +691,15 @@ def worker_main() -> None:
             result = run_recipe(recipe)
         except Hang as exc:
             result = {"outcome": "finding", "key": "Hang", "detail": str(exc)}
+        except MemoryError:
+            # Building the input (run_recipe catches everything the decode raises): this
+            # worker's address space is used up by earlier cases; the parent retries the
+            # case in a fresh worker.
+            result = {"outcome": "retry"}
         finally:
             signal.alarm(0)
+        with open("/proc/self/statm") as statm:
+            result["growth"] = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE") - vsize
         out.write(json.dumps(result) + "\n")
         out.flush()
 
@@ -700,6 +713,7 @@ class Worker:
     def __init__(self, command: list[str] | None = None) -> None:
         self.command = command or [sys.executable, str(Path(__file__).resolve()), "--worker"]
         self.proc: subprocess.Popen[str] | None = None
+        self.recycled = 0  # workers replaced for memory (see run())
         # The worker's stderr, emptied before each case: when the worker dies, its last
         # words (a traceback, faulthandler's stack, a library's message) go into the finding.
         self.stderr = tempfile.TemporaryFile(mode="a+b")  # noqa: SIM115 (closed by close())
@@ -734,6 +748,26 @@ class Worker:
         return proc.stdout.readline()
 
     def run(self, recipe: dict[str, Any]) -> dict[str, Any]:
+        """The outcome of *recipe*; a worker that ran out of address space (outcome
+        ``retry``) or has grown past :data:`WORKER_RECYCLE_GROWTH` is replaced, and the
+        case run again in a fresh one when it could not be run."""
+        result = self._run_once(recipe)
+        if result["outcome"] == "retry":
+            self.recycle()
+            result = self._run_once(recipe)
+            if result["outcome"] == "retry":  # a fresh worker cannot even build the input
+                result = {"outcome": "finding", "key": "MemoryError-building-the-input",
+                          "detail": "a fresh worker ran out of memory building the case's input"}
+        if result.pop("growth", 0) > WORKER_RECYCLE_GROWTH:
+            self.recycle()
+        return result
+
+    def recycle(self) -> None:
+        """Replace the worker process (the next case starts a fresh one)."""
+        self.recycled += 1
+        self._stop()
+
+    def _run_once(self, recipe: dict[str, Any]) -> dict[str, Any]:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = self._start()
         proc = self.proc
@@ -765,7 +799,7 @@ class Worker:
         self.stderr.seek(max(0, size - limit))
         return self.stderr.read().decode("utf-8", "replace")
 
-    def close(self) -> None:
+    def _stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             assert self.proc.stdin is not None
             self.proc.stdin.close()
@@ -773,7 +807,13 @@ class Worker:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
         self.proc = None
+
+    def close(self) -> None:
+        self._stop()
         self.stderr.close()
 
 
@@ -836,12 +876,15 @@ class Report:
     #: every failing case counted per finding key (a key is saved once, but repeats show here)
     occurrences: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: workers replaced because their address space had grown (see Worker.run)
+    recycled: int = 0
 
     def summary(self) -> str:
         failing = sum(self.occurrences.values())
         lines = [
             f"{self.executions} cases in {self.seconds:.0f} s: {self.ok} decoded, {self.errors} "
-            f"typed errors, {failing} failing cases in {len(self.findings)} distinct findings"
+            f"typed errors, {failing} failing cases in {len(self.findings)} distinct findings; "
+            f"{self.recycled} workers replaced for memory growth"
         ]
         lines += [
             f"  {key} (x{self.occurrences.get(key, 1)}): {rec['seed']} {[m['mutator'] for m in rec['mutations']]}"
@@ -907,6 +950,8 @@ def fuzz(
                     if report.executions % 500 == 0:
                         log(f"{report.executions} cases, {len(report.findings)} findings")
         finally:
+            with lock:
+                report.recycled += worker.recycled
             worker.close()
 
     threads = [threading.Thread(target=loop) for _ in range(max(1, jobs))]
