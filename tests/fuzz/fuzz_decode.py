@@ -20,7 +20,10 @@ a hard kill by the parent) and a memory ceiling (RLIMIT_AS), with
 :class:`~dicom_pixels.errors.DicomPixelsError` is fine; anything else -- another
 exception, a ``MemoryError``, a hang or a dead worker (segfault) -- is a
 *finding*, saved as ``corpus/<key>.json`` and replayed by
-``tests/test_fuzz_regressions.py``.
+``tests/test_fuzz_regressions.py``. A dead worker's finding carries the end of
+its stderr. Workers are long-lived; one whose address space has grown by
+``WORKER_RECYCLE_GROWTH`` is replaced, and a case whose input could not even be
+built (a ``MemoryError`` before decoding) is run again in a fresh worker.
 
 Usage::
 
