@@ -539,23 +539,19 @@ class _Run:
         else:
             blocks = 1
         bounds = [total * i // blocks for i in range(blocks + 1)]
-
-        def read(block: int) -> bool:
-            first, end = bounds[block], bounds[block + 1]
-            part = out[first:end]
-            if not readinto(first, end - first, part):
-                return False
-            self._correct(part, {})
-            return True
-
-        if blocks == 1:
-            return read(0)
         done = [False] * blocks
 
-        def read_block(block: int) -> None:
-            done[block] = read(block)
+        def read(block: int) -> None:
+            first, end = bounds[block], bounds[block + 1]
+            part = out[first:end]
+            done[block] = readinto(first, end - first, part)
+            if done[block]:
+                self._correct(part, {})
 
-        run_in_threads(read_block, blocks, blocks)
+        if blocks == 1:
+            read(0)
+        else:
+            run_in_threads(read, blocks, blocks)
         # The source answers alike for every block (the test is on the image, not the range).
         return all(done)
 

@@ -785,11 +785,10 @@ class Worker:
         if not line:
             if line is None:  # alive but silent past the hard limit: a hang in native code
                 proc.kill()
-                proc.wait()
-                self.proc = None
+                self._stop()
                 return {"outcome": "finding", "key": "Hang-killed", "detail": "no answer within the hard time limit"}
             code = proc.wait()
-            self.proc = None
+            self._stop()
             name = signal.Signals(-code).name if code < 0 else f"exit {code}"
             return {"outcome": "finding", "key": f"Crash-{name}",
                     "detail": f"the worker died: {name}; its stderr ended with:\n{self.last_words()}"}
@@ -803,17 +802,19 @@ class Worker:
         return self.stderr.read().decode("utf-8", "replace")
 
     def _stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stdout is not None:
-            self.proc.stdout.close()
-        self.proc = None
+        """End the worker (closing its stdin asks it to; killed after 10 s) and close its pipes."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):  # a dead worker's stdin may not flush
+                    pipe.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
     def close(self) -> None:
         self._stop()
