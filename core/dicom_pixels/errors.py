@@ -22,6 +22,7 @@ __all__ = [
     "InvalidPixelDescriptionError",
     "MissingDependencyError",
     "NoPluginError",
+    "OutputWriteError",
     "PluginRegistrationError",
     "TruncatedDataError",
     "UnsupportedTransferSyntaxError",
@@ -74,3 +75,7 @@ class EncodeError(CodecError):
 
 class EncodingProfileError(DicomPixelsError, ValueError):
     """The image does not fit the encoding profile of the target transfer syntax (PS3.5 8.2)."""
+
+
+class OutputWriteError(DicomPixelsError, OSError):
+    """Writing an output file failed (a full disk, no permission); the destination is unchanged."""

@@ -21,11 +21,16 @@ long for a 16-bit length is written as ``UN``. Explicit VR Big Endian values
 are byte-swapped by VR. Explicit VR Little Endian elements are copied byte
 for byte.
 
-Frames stream: frame *i* is decoded, encoded and appended to a spool file in
-the destination directory, so memory stays near one frame; the output is
-assembled in a temporary file there and renamed over the destination only
-when complete (and verified with ``verify=True``). On failure no destination
-file is created and the source is untouched.
+Memory stays near one frame: frame *i* is decoded, encoded and appended to a
+spool file, and values longer than 64 KiB (a 4 GiB private element) are copied
+from the source in 1 MiB chunks, never held whole. Nothing is left on disk, even
+after a kill: the spool is unlinked from its creation, and the output is
+assembled in a temporary that has no name until complete
+(:func:`~dicom_pixels.writer.atomic_output`), then renamed over the destination
+(once verified with ``verify=True``). On failure the destination is unchanged
+and the source is untouched. Sequences nested deeper than
+:data:`~dicom_pixels.reader.MAX_SEQUENCE_DEPTH` are refused, with defined
+lengths as with undefined ones.
 
 >>> import os, tempfile, dicom_pixels as dp
 >>> out = os.path.join(tempfile.mkdtemp(), "ct_rle.dcm")
@@ -41,7 +46,7 @@ import struct
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 
@@ -50,9 +55,9 @@ from .dictionary import US_OR_SS_TAGS
 from .encoder import _EncodeRun, get_encoder, is_lossy, lossy_method
 from .errors import DicomPixelsError, EncodeError, EncodingProfileError, InvalidDicomError
 from .pixel_dataset import generate_uid
-from .reader import PIXEL_TAGS, DicomFile, _Parser, read_dicom
+from .reader import MAX_SEQUENCE_DEPTH, PIXEL_TAGS, DicomFile, _Parser, format_tag, read_dicom
 from .uid import TransferSyntax, lookup
-from .writer import IMPLEMENTATION_CLASS_UID, DataElement, encode_element, temp_file_beside
+from .writer import IMPLEMENTATION_CLASS_UID, DataElement, atomic_output, encode_element
 
 __all__ = ["transcode"]
 
@@ -64,7 +69,10 @@ _LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN
 # PS3.5 7.3: the byte width to swap, per VR, when converting from Big Endian.
 _SWAP_WIDTH = {"US": 2, "SS": 2, "OW": 2, "AT": 2, "UL": 4, "SL": 4, "FL": 4, "OL": 4, "OF": 4,
                "FD": 8, "OD": 8, "SV": 8, "UV": 8, "OV": 8}
-_CHUNK = 1 << 20
+_CHUNK = 1 << 20  # a multiple of every swap width
+#: Values up to this size are read into memory while walking; longer ones are copied
+#: from the source in _CHUNK pieces when written, so a 4 GiB private element costs 1 MiB.
+_INLINE_LIMIT = 64 * 1024
 
 #: Image Pixel and related tags that transcode rewrites (PS3.3 C.7.6.3, C.7.6.1.1.5).
 _PIXEL_MODULE = {
@@ -84,11 +92,28 @@ def _header(tag: int, vr: str, length: int) -> bytes:
     return struct.pack("<HH2sH", group, element, vr.encode(), length)
 
 
-def _swap(raw: bytes, vr: str) -> bytes:
-    width = _SWAP_WIDTH.get(vr)
-    if width is None or len(raw) % width:
+def _swap_width(vr: str, length: int) -> int:
+    """The byte width to swap a Big Endian value of *vr* by, 0 for none (PS3.5 7.3)."""
+    width = _SWAP_WIDTH.get(vr, 0)
+    return width if width and length % width == 0 else 0
+
+
+def _swap(raw: bytes, width: int) -> bytes:
+    if not width:
         return raw
     return np.frombuffer(raw, dtype=f">u{width}").astype(f"<u{width}").tobytes()
+
+
+class _SourceRange(NamedTuple):
+    """Bytes of the source copied to the output in chunks when written, never held whole."""
+
+    offset: int
+    length: int
+    swap_width: int  # 0: copied as they are
+
+
+#: What an element becomes in the output: bytes in hand and ranges of the source, in order.
+_Pieces = list[bytes | _SourceRange]
 
 
 class _Walker:
@@ -100,10 +125,16 @@ class _Walker:
         self.copy_verbatim = copy_verbatim
         self.signed = signed
 
+    def _source(self, offset: int, length: int, swap_width: int = 0) -> _Pieces:
+        """*length* bytes of the source from *offset*: read now if short, else a range to copy."""
+        if length > _INLINE_LIMIT:
+            return [_SourceRange(offset, length, swap_width)]
+        return [_swap(self.dicom.read_at(offset, length), swap_width)]
+
     def elements(
         self, pos: int, end: int | None, implicit: bool, little: bool, depth: int
-    ) -> Iterator[tuple[int, int, bytes | None, int]]:
-        """Yield (tag, header offset, Explicit VR LE bytes or None for pixel elements, next offset).
+    ) -> Iterator[tuple[int, int, _Pieces | None, int]]:
+        """Yield (tag, header offset, its Explicit VR LE pieces or None for pixel elements, next offset).
 
         Stops at *end*, at the end of the stream, or after an item delimiter (which is yielded).
         """
@@ -112,7 +143,7 @@ class _Walker:
         while pos < limit:
             tag, vr, length, value_pos, vr_implicit = parser.header(pos, implicit, little, "An element header")
             if tag == _ITEM_END:
-                yield tag, pos, b"", value_pos
+                yield tag, pos, [], value_pos
                 return
             if depth == 0 and tag in PIXEL_TAGS:
                 yield tag, pos, None, value_pos
@@ -126,33 +157,38 @@ class _Walker:
                 inner_implicit, inner_little = parser.content_encoding(vr, implicit, little)
                 delimiter, after = parser.skip_undefined(value_pos, inner_implicit, inner_little, depth + 1, tag, pos)
                 if self.copy_verbatim and not vr_implicit:
-                    raw = self.dicom.read_at(pos, after - pos)
+                    pieces = self._source(pos, after - pos)
                 else:
-                    raw = self._sequence(tag, value_pos, delimiter, inner_implicit, inner_little, depth + 1)
-                yield tag, pos, raw, after
+                    pieces = self._sequence(tag, value_pos, delimiter, inner_implicit, inner_little, depth + 1)
+                yield tag, pos, pieces, after
                 pos = after
                 continue
             parser.check_fits(value_pos, length, tag, pos)
             if self.copy_verbatim and not vr_implicit:
-                yield tag, pos, self.dicom.read_at(pos, value_pos + length - pos), value_pos + length
+                yield tag, pos, self._source(pos, value_pos + length - pos), value_pos + length
             elif vr == "SQ":
                 yield tag, pos, self._sequence(tag, value_pos, value_pos + length, implicit, little, depth + 1), value_pos + length
             else:
-                value = self.dicom.read_at(value_pos, length)
                 if vr_implicit and tag in US_OR_SS_TAGS and self.signed:
                     vr = "SS"
-                if not little:
-                    value = _swap(value, vr)
+                value = self._source(value_pos, length, 0 if little else _swap_width(vr, length))
                 if vr not in _LONG_VRS and length > 0xFFFF:
                     vr = "UN"  # PS3.5 6.2.2: too long for a 16-bit length
-                yield tag, pos, _header(tag, vr, length) + value, value_pos + length
+                yield tag, pos, [_header(tag, vr, length), *value], value_pos + length
             pos = value_pos + length
 
-    def _sequence(self, tag: int, start: int, end: int, implicit: bool, little: bool, depth: int) -> bytes:
+    def _sequence(self, tag: int, start: int, end: int, implicit: bool, little: bool, depth: int) -> _Pieces:
         """Re-encode a sequence's items (PS3.5 7.5) with undefined lengths."""
+        if depth > MAX_SEQUENCE_DEPTH:
+            # The reader's limit, for defined lengths too: each level costs Python stack.
+            raise InvalidDicomError(
+                f"{format_tag(tag)} at offset {start} in {self.dicom.name} is nested {depth} "
+                f"sequences deep, more than {MAX_SEQUENCE_DEPTH} "
+                "(dicom_pixels.reader.MAX_SEQUENCE_DEPTH): the file is corrupt or malicious"
+            )
         parser = self.parser
         prefix = "<" if little else ">"
-        out = [_header(tag, "SQ", _UNDEFINED)]
+        out: _Pieces = [_header(tag, "SQ", _UNDEFINED)]
         pos = start
         while pos < end:
             group, element, length = struct.unpack(prefix + "HHI", self.dicom.read_at(pos, 8))
@@ -168,16 +204,16 @@ class _Walker:
             item_end = None if length == _UNDEFINED else pos + 8 + length
             item_implicit = implicit or parser.looks_implicit(pos + 8)
             after = pos + 8
-            for el_tag, _, raw, nxt in self.elements(pos + 8, item_end, item_implicit, little, depth):
+            for el_tag, _, pieces, nxt in self.elements(pos + 8, item_end, item_implicit, little, depth):
                 after = nxt
                 if el_tag == _ITEM_END:
                     break
-                assert raw is not None
-                out.append(raw)
+                assert pieces is not None
+                out.extend(pieces)
             out.append(_header(_ITEM_END, "NONE", 0))
             pos = item_end if item_end is not None else after
         out.append(_header(_SEQ_END, "NONE", 0))
-        return b"".join(out)
+        return out
 
 
 def _parser_for(stream: Any) -> _Parser:
@@ -269,35 +305,26 @@ def transcode(
     options["decoding_plugin"] = decoding_plugin
     lossy = is_lossy(ts, options)
     new_uid = lossy if generate_instance_uid is None else generate_instance_uid
-    directory = dst_path.parent if str(dst_path.parent) else Path(".")
-    temp_paths: list[str] = []
+    directory = dst_path.parent
     try:
         dicom = read_dicom(src_path)
         try:
             if dicom.pixel is None:
                 raise InvalidDicomError(f"{src_path} has no pixel data to transcode")
-            with _EncodeRun(encoder, str(src_path), encoding_plugin, options) as run:
-                fd, out_tmp = temp_file_beside(dst_path)
-                temp_paths.append(out_tmp)
-                with os.fdopen(fd, "wb") as out:
-                    _write(dicom, run, ts, out, directory, temp_paths, new_uid, lossy,
-                           encapsulate_ext, progress)
+            # The output goes to a temporary that a kill cannot leave behind, and replaces
+            # dst_path only when complete (and verified).
+            with _EncodeRun(encoder, str(src_path), encoding_plugin, options) as run, \
+                    atomic_output(dst_path) as out:
+                _write(dicom, run, ts, out, directory, new_uid, lossy, encapsulate_ext, progress)
+                if verify:
                     out.flush()
-                    os.fsync(out.fileno())
+                    _verify(src_path, out, ts, lossy, decoding_plugin)
         finally:
             dicom.close()
-        if verify:
-            _verify(src_path, out_tmp, ts, lossy, decoding_plugin)
-        os.replace(out_tmp, dst_path)
-        temp_paths.remove(out_tmp)
+    except DicomPixelsError:
+        raise
     except OSError as exc:
         raise DicomPixelsError(f"Unable to transcode '{src_path}' to '{dst_path}': {exc}") from exc
-    finally:
-        for path in temp_paths:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
 
 
 def _write(
@@ -306,7 +333,6 @@ def _write(
     ts: TransferSyntax,
     out: IO[bytes],
     directory: Path,
-    temp_paths: list[str],
     new_uid: bool,
     lossy: bool,
     encapsulate_ext: bool,
@@ -325,19 +351,19 @@ def _write(
     signed = dicom.get(0x00280103) == 1
     walker = _Walker(dicom, parser, copy_verbatim=little and not implicit, signed=signed)
 
-    chunks: list[tuple[int, bytes]] = []
+    chunks: list[tuple[int, _Pieces]] = []
     pixel_tag = 0x7FE00010
-    for tag, _, raw, _ in walker.elements(start, None, implicit, little, 0):
-        if raw is None:
+    for tag, _, pieces, _ in walker.elements(start, None, implicit, little, 0):
+        if pieces is None:
             pixel_tag = tag
             break
-        chunks.append((tag, raw))
-    trailing: list[tuple[int, bytes]] = []
+        chunks.append((tag, pieces))
+    trailing: list[tuple[int, _Pieces]] = []
     after = _pixel_end(dicom)
     if after < dicom.size:
-        for tag, _, raw, _ in walker.elements(after, None, implicit, little, 1):
-            if raw and tag != 0xFFFCFFFC and tag >> 16 != 0xFFFE:  # PS3.10 7.2: padding dropped
-                trailing.append((tag, raw))
+        for tag, _, pieces, _ in walker.elements(after, None, implicit, little, 1):
+            if pieces and tag != 0xFFFCFFFC and tag >> 16 != 0xFFFE:  # PS3.10 7.2: padding dropped
+                trailing.append((tag, pieces))
 
     # Encode the frames first (to a spool file for encapsulated targets): the Image Pixel
     # values written below depend on what the codec reported (e.g. YBR_RCT).
@@ -345,9 +371,8 @@ def _write(
     lengths: list[int] = []
     spool: IO[bytes] | None = None
     if ts.encapsulated:
-        fd, spool_path = tempfile.mkstemp(prefix=".dicom-pixels-frames.", suffix=".tmp", dir=directory)
-        temp_paths.append(spool_path)
-        spool = os.fdopen(fd, "w+b")
+        # Unlinked from the start (O_TMPFILE on Linux): a killed process leaves no spool.
+        spool = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed in the finally below)
     try:
         if spool is not None:
             for i, (data, frame_info) in enumerate(run.encode_frames(range(total))):
@@ -366,18 +391,19 @@ def _write(
         extended = ts.encapsulated and (encapsulate_ext or offsets[-1] > pixel_dataset.BASIC_OFFSET_LIMIT)
 
         instance_uid = generate_uid() if new_uid else str(dicom.get(0x00080018) or dicom.get(0x00020003) or generate_uid())
-        replaced = _pixel_module_elements(dicom, out_image, lossy, run, lengths, ts)
+        replaced: dict[int, bytes] = _pixel_module_elements(dicom, out_image, lossy, run, lengths, ts)
         if new_uid:
             replaced[0x00080018] = encode_element(DataElement(0x00080018, "UI", instance_uid))
         if extended:
             replaced[0x7FE00001] = encode_element(DataElement(0x7FE00001, "OV", struct.pack(f"<{len(offsets)}Q", *offsets)))
             replaced[0x7FE00002] = encode_element(DataElement(0x7FE00002, "OV", struct.pack(f"<{len(lengths)}Q", *lengths)))
-        kept = [(tag, raw) for tag, raw in chunks if tag not in replaced and tag not in _PIXEL_MODULE]
-        body = sorted([*kept, *replaced.items()], key=lambda item: item[0])
+        kept = [(tag, pieces) for tag, pieces in chunks if tag not in replaced and tag not in _PIXEL_MODULE]
+        new: list[tuple[int, _Pieces]] = [(tag, [raw]) for tag, raw in replaced.items()]
+        body = sorted([*kept, *new], key=lambda item: item[0])
 
         out.write(_meta_bytes(dicom, ts.uid, instance_uid))
-        for _, raw in body:
-            out.write(raw)
+        for _, pieces in body:
+            _write_pieces(dicom, pieces, out)
         if spool is not None:
             # PS3.5 A.4: OB, undefined length, a Basic Offset Table item, one fragment per frame.
             out.write(_header(0x7FE00010, "OB", _UNDEFINED))
@@ -392,11 +418,25 @@ def _write(
             out.write(_header(_SEQ_END, "NONE", 0))
         else:
             _write_native(run, out_image, ts, out, pixel_tag, total, progress)
-        for _, raw in trailing:
-            out.write(raw)
+        for _, pieces in trailing:
+            _write_pieces(dicom, pieces, out)
     finally:
         if spool is not None:
             spool.close()
+
+
+def _write_pieces(dicom: DicomFile, pieces: _Pieces, out: IO[bytes]) -> None:
+    """Write an element's pieces; source ranges are copied (and swapped) _CHUNK bytes at a time."""
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            out.write(piece)
+            continue
+        offset, remaining = piece.offset, piece.length
+        while remaining:
+            size = min(_CHUNK, remaining)
+            out.write(_swap(dicom.read_at(offset, size), piece.swap_width))
+            offset += size
+            remaining -= size
 
 
 def _copy(src: IO[bytes], dst: IO[bytes], length: int) -> None:
@@ -464,7 +504,7 @@ def _pixel_module_elements(
     return {el.tag: encode_element(el) for el in values}
 
 
-def _verify(src: Path, written: str, ts: TransferSyntax, lossy: bool, plugin: str) -> None:
+def _verify(src: Path, written: IO[bytes], ts: TransferSyntax, lossy: bool, plugin: str) -> None:
     """Decode the written file; for lossless targets compare every frame with the source."""
     from .api import iter_pixels
 

@@ -4,8 +4,9 @@ A small, dependency-free writer for Explicit VR Little Endian datasets (and
 the encapsulated transfer syntaxes, which share that encoding). Values are
 given as Python objects with their VR and are encoded as PS3.5 6.2 and 7.1.2
 require: text padded with a space, UIDs with NUL, binary values with 0x00 to
-an even length. The output is written atomically: to a temporary file in the
-destination directory, then renamed, so a failed write leaves no half file.
+an even length. A path is written atomically through :func:`atomic_output`: to a
+temporary in the destination directory that a killed process cannot leave behind,
+then renamed, so a failed write leaves no half file and nothing else.
 
 >>> import io, numpy as np
 >>> from dicom_pixels.writer import DataElement, write_file
@@ -18,18 +19,32 @@ b'DICM'
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import re
+import secrets
 import struct
 import tempfile
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
-from .errors import DicomPixelsError, InvalidDicomError
+from .errors import DicomPixelsError, InvalidDicomError, OutputWriteError
 
-__all__ = ["IMPLEMENTATION_CLASS_UID", "DataElement", "encode_element", "write_file"]
+__all__ = [
+    "IMPLEMENTATION_CLASS_UID",
+    "STALE_TEMP_AGE",
+    "DataElement",
+    "atomic_output",
+    "encode_element",
+    "remove_stale_temporaries",
+    "write_file",
+]
 
 #: Our Implementation Class UID (PS3.7 D.3.3.2), under the UUID-derived 2.25 root.
 IMPLEMENTATION_CLASS_UID = "2.25.157620913412405117233468154786318432711"
@@ -157,48 +172,253 @@ def write_file(
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
+#: Named temporaries are ``.dicom-pixels-<pid>-<random>.tmp``: the pid tells a later
+#: write whether the process that made one is still running.
+_TEMP_PREFIX = ".dicom-pixels-"
+_TEMP_NAME = re.compile(r"^\.dicom-pixels-(\d+)-[A-Za-z0-9_]+\.tmp$")
+#: A named temporary older than this many seconds whose process has ended is removed by
+#: the next write into its directory (a process killed between naming and renaming its
+#: output, or a platform without ``O_TMPFILE``).
+STALE_TEMP_AGE = 15 * 60
+# Directories already cleaned by this process: one listing per directory, not per write.
+_CLEANED: set[str] = set()
+_CLEANED_LOCK = threading.Lock()
+# Linux: an O_TMPFILE file has no name until linked through its /proc/self/fd entry.
+_CAN_LINK_ANONYMOUS = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 
-def temp_file_beside(path: Path, prefix: str = "") -> tuple[int, str]:
-    """Create a temporary file next to *path* for an atomic replace; return (fd, its path).
 
-    ``mkstemp`` creates files readable by the owner only; the file gets the mode of
-    the *path* it will replace, or for a new file the mode ``open()`` would give
-    (0666 less the umask), so a written DICOM file is as readable as any other.
+def _mode_for(path: Path) -> int:
+    """The mode *path* has, or for a new file the one ``open()`` would give (0666 less the umask)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
+def temp_file_beside(path: Path) -> tuple[int, str]:
+    """Create a named temporary file next to *path* for an atomic replace; return (fd, its path).
+
+    The name carries our pid (``.dicom-pixels-<pid>-<random>.tmp``) so that a later
+    write can remove it if this process dies before renaming it. ``mkstemp`` creates
+    files readable by the owner only; the file gets the mode of the *path* it will
+    replace, or for a new file the mode ``open()`` would give, so a written DICOM file
+    is as readable as any other.
 
     >>> import tempfile, stat
     >>> target = Path(tempfile.mkdtemp()) / "out.dcm"
     >>> fd, tmp = temp_file_beside(target)
     >>> os.close(fd); stat.S_IMODE(os.stat(tmp).st_mode) == 0o666 & ~_UMASK
     True
+    >>> bool(_TEMP_NAME.match(os.path.basename(tmp)))
+    True
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=prefix or f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=path.parent)
     try:
-        mode = os.stat(path).st_mode & 0o7777
-    except OSError:
-        mode = 0o666 & ~_UMASK
-    try:
-        os.fchmod(fd, mode)
+        os.fchmod(fd, _mode_for(path))
     except (AttributeError, OSError):  # no fchmod (Windows): keep mkstemp's mode
         pass
     return fd, tmp
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write *data* to *path* via a temporary file and ``os.replace``: all or nothing."""
-    path = Path(path)
-    fd, tmp = temp_file_beside(path)
+def _process_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        # Windows: os.kill would terminate the process; a file still open in a live
+        # process cannot be deleted there, so the unlink below is the check.
+        return False
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, under another user
+        return True
+    return True
+
+
+def remove_stale_temporaries(directory: str | os.PathLike[str], older_than: float = STALE_TEMP_AGE) -> list[str]:
+    """Remove our named temporaries in *directory* left by processes that ended; return their paths.
+
+    Only files named as :func:`temp_file_beside` names them, older than *older_than*
+    seconds and made by a process that no longer runs, are removed. Every write
+    through :func:`atomic_output` calls this once per directory and process.
+
+    >>> import tempfile, subprocess, sys
+    >>> folder = tempfile.mkdtemp()
+    >>> ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+    ...                        capture_output=True, text=True).stdout.strip()
+    >>> leftover = os.path.join(folder, f".dicom-pixels-{ended}-x1y2z3.tmp")
+    >>> open(leftover, "wb").close(); os.utime(leftover, (0, 0))
+    >>> remove_stale_temporaries(folder) == [leftover], os.listdir(folder)
+    (True, [])
+    """
+    removed: list[str] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if match is None:
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime < older_than:
+                continue
+            if _process_running(int(match.group(1))) or not entry.is_file(follow_symlinks=False):
+                continue
+            os.unlink(entry.path)
+        except OSError:  # gone already, or still open in a live process (Windows)
+            continue
+        removed.append(entry.path)
+    return removed
+
+
+def _clean_once(directory: Path) -> None:
+    key = os.path.abspath(directory)
+    with _CLEANED_LOCK:
+        if key in _CLEANED:
+            return
+        _CLEANED.add(key)
+    remove_stale_temporaries(directory)
+
+
+def _open_temporary(path: Path) -> tuple[int, str | None]:
+    """An fd for the new content of *path*: anonymous (``O_TMPFILE``, name ``None``) where possible."""
+    directory = path.parent
+    _clean_once(directory)
+    if _CAN_LINK_ANONYMOUS:
+        mode = _mode_for(path)
+        try:
+            fd = os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, mode)
+        except OSError as exc:
+            # The file system (or an old kernel) has no O_TMPFILE: use a named temporary.
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+        else:
+            os.fchmod(fd, mode)  # the umask applied to O_TMPFILE's mode too
+            return fd, None
+    return temp_file_beside(path)
+
+
+def _link_anonymous(fd: int, directory: Path) -> str:
+    """Give an ``O_TMPFILE`` file a name of our pattern in *directory* (open(2): linkat)."""
+    # A directory fd makes os.link call linkat(AT_SYMLINK_FOLLOW), which follows the
+    # /proc magic link to the file; without one, CPython before 3.13 calls link(), which
+    # links the /proc entry itself and fails with EXDEV.
+    directory_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        while True:
+            name = f"{_TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}.tmp"
+            try:
+                os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=directory_fd, follow_symlinks=True)
+            except FileExistsError:
+                continue
+            return str(directory / name)
+    finally:
+        os.close(directory_fd)
+
+
+def _sync_directory(directory: Path) -> None:
+    # POSIX: the rename is durable once the directory itself is flushed.
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Yield a binary file whose content replaces *path* atomically when the block ends.
+
+    The file is a temporary in *path*'s directory that cannot be orphaned: on Linux it
+    is opened with ``O_TMPFILE`` (no name: a killed process leaves nothing) and named
+    only once complete, then renamed over *path*; elsewhere it is a named temporary of
+    our own pattern, removed on failure, and removed by a later write if the process
+    was killed (:func:`remove_stale_temporaries`). It is readable and seekable, so
+    the content can be checked before it replaces *path*. The new file gets *path*'s
+    mode, or for a new file the mode ``open()`` would give.
+
+    If the block raises, or writing fails (a full disk), *path* is left as it was and
+    no temporary remains.
+
+    :raises OutputWriteError: writing, naming or renaming failed (the ``OSError`` is
+        the cause).
+
+    >>> import tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "frame.npy")
+    >>> with atomic_output(target) as f:
+    ...     _ = f.write(b"complete")
+    >>> open(target, "rb").read(), os.listdir(os.path.dirname(target))
+    (b'complete', ['frame.npy'])
+    >>> try:
+    ...     with atomic_output(target) as f:
+    ...         _ = f.write(b"half")
+    ...         raise KeyboardInterrupt
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> open(target, "rb").read(), os.listdir(os.path.dirname(target))
+    (b'complete', ['frame.npy'])
+    """
+    path = Path(os.fspath(path))
+    directory = path.parent
+    named: str | None = None
+    try:
+        fd, named = _open_temporary(path)
+        out = os.fdopen(fd, "w+b")
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
+    try:
+        yield out
+        out.flush()
+        os.fsync(out.fileno())
+        if named is None:
+            named = _link_anonymous(out.fileno(), directory)
+        out.close()
+        os.replace(named, path)
+        named = None
+        _sync_directory(directory)
     except BaseException as exc:
         try:
-            os.unlink(tmp)
+            out.close()  # flushing what is buffered may fail again (a full disk): that is known
         except OSError:
             pass
-        if isinstance(exc, OSError):
-            raise DicomPixelsError(f"Unable to write '{path}': {exc}") from exc
+        if isinstance(exc, OSError) and not isinstance(exc, DicomPixelsError):
+            raise _write_error(path, exc) from exc
         raise
+    finally:
+        if named is not None:
+            try:
+                os.unlink(named)
+            except OSError:
+                pass
+
+
+def _write_error(path: Path, exc: OSError) -> OutputWriteError:
+    reason = exc.strerror or str(exc)
+    return OutputWriteError(
+        f"Unable to write '{path}': {reason}. Nothing was changed: an existing '{path.name}' "
+        "is as it was and no temporary file remains; free some space or choose another "
+        "destination"
+    )
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write *data* to *path* through :func:`atomic_output`: all or nothing.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "x.bin"
+    >>> atomic_write_bytes(target, b"abc"); target.read_bytes()
+    b'abc'
+    """
+    with atomic_output(path) as out:
+        out.write(data)
