@@ -237,12 +237,13 @@ def _process_running(pid: int) -> bool:
     return True
 
 
-def remove_stale_temporaries(directory: str | os.PathLike[str], older_than: float = STALE_TEMP_AGE) -> list[str]:
+def remove_stale_temporaries(directory: str | os.PathLike[str], older_than: float | None = None) -> list[str]:
     """Remove our named temporaries in *directory* left by processes that ended; return their paths.
 
     Only files named as :func:`temp_file_beside` names them, older than *older_than*
-    seconds and made by a process that no longer runs, are removed. Every write
-    through :func:`atomic_output` calls this once per directory and process.
+    seconds (default :data:`STALE_TEMP_AGE`) and made by a process that no longer
+    runs, are removed. Every write through :func:`atomic_output` calls this once per
+    directory and process.
 
     >>> import tempfile, subprocess, sys
     >>> folder = tempfile.mkdtemp()
@@ -254,7 +255,7 @@ def remove_stale_temporaries(directory: str | os.PathLike[str], older_than: floa
     (True, [])
     """
     removed: list[str] = []
-    now = time.time()
+    oldest = time.time() - (STALE_TEMP_AGE if older_than is None else older_than)
     try:
         entries = list(os.scandir(directory))
     except OSError:
@@ -264,7 +265,7 @@ def remove_stale_temporaries(directory: str | os.PathLike[str], older_than: floa
         if match is None:
             continue
         try:
-            if now - entry.stat(follow_symlinks=False).st_mtime < older_than:
+            if entry.stat(follow_symlinks=False).st_mtime > oldest:
                 continue
             if _process_running(int(match.group(1))) or not entry.is_file(follow_symlinks=False):
                 continue
