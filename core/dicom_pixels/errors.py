@@ -13,11 +13,14 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentIndexError",
+    "ArgumentTypeError",
     "CodecError",
     "DecodeError",
     "DicomPixelsError",
     "EncodeError",
     "EncodingProfileError",
+    "InvalidArgumentError",
     "InvalidDicomError",
     "InvalidPixelDescriptionError",
     "MissingDependencyError",
@@ -75,6 +78,19 @@ class EncodeError(CodecError):
 
 class EncodingProfileError(DicomPixelsError, ValueError):
     """The image does not fit the encoding profile of the target transfer syntax (PS3.5 8.2)."""
+
+
+class InvalidArgumentError(DicomPixelsError, ValueError):
+    """An argument has the right type but a value outside what it accepts; the message names it."""
+
+
+class ArgumentTypeError(DicomPixelsError, TypeError):
+    """An argument has the wrong type, or a keyword argument is not one the function knows
+    (a misspelled decoding option such as ``as_RGB=True``); the message names it."""
+
+
+class ArgumentIndexError(InvalidArgumentError, IndexError):
+    """An index argument (which LUT, window or item to use) is out of range; the message gives the range."""
 
 
 class OutputWriteError(DicomPixelsError, OSError):

@@ -30,7 +30,21 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DicomPixelsError, InvalidPixelDescriptionError
+from .arguments import (
+    check_array,
+    check_bytes,
+    check_dataset,
+    check_index,
+    check_integer,
+    check_text,
+    checked_signature,
+)
+from .errors import (
+    ArgumentTypeError,
+    DicomPixelsError,
+    InvalidArgumentError,
+    InvalidPixelDescriptionError,
+)
 
 __all__ = [
     "apply_color_lut",
@@ -72,6 +86,7 @@ _YBR_TO_RGB = np.asarray(
 _YBR_NAMES = ("YBR_FULL", "YBR_FULL_422")
 
 
+@checked_signature
 def convert_color_space(
     arr: np.ndarray, current: str, desired: str, per_frame: bool = True
 ) -> np.ndarray:
@@ -94,6 +109,7 @@ def convert_color_space(
     >>> convert_color_space(rgb, "RGB", "YBR_FULL")
     array([[[ 29, 255, 107]]], dtype=uint8)
     """
+    check_array(arr, "arr", "convert_color_space")
     names = {"RGB", *_YBR_NAMES}
     if current not in names or desired not in names:
         raise InvalidPixelDescriptionError(
@@ -120,6 +136,7 @@ def convert_color_space(
     return arr
 
 
+@checked_signature
 def convert_frame_color_space(frame: np.ndarray, *, to_rgb: bool) -> None:
     """Convert one ``(rows, cols, 3)`` frame between YCbCr and RGB in place.
 
@@ -132,6 +149,12 @@ def convert_frame_color_space(frame: np.ndarray, *, to_rgb: bool) -> None:
     >>> convert_frame_color_space(frame, to_rgb=True); frame
     array([[[128, 128, 128]]], dtype=uint8)
     """
+    check_array(frame, "frame", "convert_frame_color_space")
+    if frame.dtype.kind != "u" or frame.shape[-1:] != (3,):
+        raise InvalidPixelDescriptionError(
+            f"convert_frame_color_space(): 'frame' must be unsigned integer (rows, columns, 3) "
+            f"pixels, not {frame.dtype} {frame.shape}"
+        )
     maximum = float(np.iinfo(frame.dtype).max)
     offset = (maximum + 1) / 2  # 128 for 8-bit
     if to_rgb:
@@ -210,6 +233,15 @@ def _functional_item(ds: Any, frame: int, keyword: str) -> Any:
         if items:
             return items[0]
     return None
+
+
+def _check_image_arguments(arr: Any, ds: Any, frame: Any, function: str, index: Any = 0) -> None:
+    """The arguments the LUT functions share: an array, a dataset, a frame and an index."""
+    check_array(arr, "arr", function)
+    check_dataset(ds, "ds", function)
+    if frame is not None:
+        check_integer(frame, "frame", function, minimum=0)
+    check_integer(index, "index", function, minimum=0)
 
 
 def _frames_of(arr: np.ndarray, ds: Any, frame: int | None) -> tuple[list[int], bool]:
@@ -294,6 +326,7 @@ def _apply_table(frame: np.ndarray, table: np.ndarray, first_map: int, out: np.n
     np.take(table, index, out=out)
 
 
+@checked_signature
 def expand_segmented_lut(data: Any, *, bits: int = 16, little_endian: bool = True) -> np.ndarray:
     """Expand Segmented Palette Color Lookup Table Data (PS3.3 C.7.9.2) into a table.
 
@@ -308,12 +341,17 @@ def expand_segmented_lut(data: Any, *, bits: int = 16, little_endian: bool = Tru
     >>> expand_segmented_lut([0, 2, 10, 20, 1, 3, 50], bits=8)   # discrete, then linear
     array([10, 20, 30, 40, 50], dtype=uint8)
     """
+    bits = check_integer(bits, "bits", "expand_segmented_lut", minimum=1, maximum=16)
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
         if bits <= 8:
             words = list(raw)
         else:
             words = np.frombuffer(raw[: len(raw) // 2 * 2], "<u2" if little_endian else ">u2").tolist()
+    elif isinstance(data, str) or not hasattr(data, "__iter__"):
+        raise ArgumentTypeError(
+            f"expand_segmented_lut(): 'data' must be bytes or a sequence of ints, not {type(data).__name__}"
+        )
     else:
         words = [int(v) for v in data]
     out: list[int] = []
@@ -365,6 +403,7 @@ def _expand_segments(
 # -- Modality LUT (PS3.3 C.11.1) -------------------------------------------------------------
 
 
+@checked_signature
 def apply_modality_lut(
     arr: np.ndarray, ds: Any, *, frame: int | None = None, dtype: Any = None
 ) -> np.ndarray:
@@ -403,6 +442,7 @@ def apply_modality_lut(
     >>> apply_modality_lut(np.array([0, 3], np.uint16), {"RescaleSlope": 0.5, "RescaleIntercept": 0})
     array([0. , 1.5], dtype=float32)
     """
+    _check_image_arguments(arr, ds, frame, "apply_modality_lut")
     frames, stacked = _frames_of(arr, ds, frame)
     lut_items = _get(ds, "ModalityLUTSequence")
     if lut_items:
@@ -475,6 +515,7 @@ def _per_frame(arr: np.ndarray, out: np.ndarray) -> Iterator[tuple[int, np.ndarr
 # -- VOI LUT (PS3.3 C.11.2, C.8.11.3.1.5) ----------------------------------------------------
 
 
+@checked_signature
 def apply_voi_lut(
     arr: np.ndarray, ds: Any, index: int = 0, prefer_lut: bool = True, *, frame: int | None = None,
     dtype: Any = None,
@@ -497,16 +538,18 @@ def apply_voi_lut(
     >>> dp.processing.apply_voi_lut(np.array([0, 128, 255], np.uint8), ds)
     array([  0.     , 128.78787, 255.     ], dtype=float32)
     """
+    _check_image_arguments(arr, ds, frame, "apply_voi_lut", index)
     items = _get(ds, "VOILUTSequence")
     has_lut = bool(items) and _get(items[0], "LUTDescriptor") is not None and _get(items[0], "LUTData") is not None
     has_window = _window(ds, 0 if frame is None else frame, index, check=False) is not None
     if has_lut and (prefer_lut or not has_window):
-        return apply_voi(arr, ds, index)
+        return _apply_voi(arr, ds, index, "apply_voi_lut")
     if has_window:
-        return apply_windowing(arr, ds, index, frame=frame, dtype=dtype)
+        return _apply_windowing(arr, ds, index, frame, dtype, "apply_voi_lut")
     return arr
 
 
+@checked_signature
 def apply_voi(arr: np.ndarray, ds: Any, index: int = 0) -> np.ndarray:
     """Apply the VOI LUT Sequence item *index* (PS3.3 C.11.2.1.1).
 
@@ -520,11 +563,15 @@ def apply_voi(arr: np.ndarray, ds: Any, index: int = 0) -> np.ndarray:
     >>> apply_voi(np.array([5, 11, 12, 99], np.int16), {"VOILUTSequence": [lut]})
     array([  0,  50, 100, 200], dtype=uint8)
     """
+    _check_image_arguments(arr, ds, None, "apply_voi", index)
+    return _apply_voi(arr, ds, index, "apply_voi")
+
+
+def _apply_voi(arr: np.ndarray, ds: Any, index: int, function: str) -> np.ndarray:
     items = _get(ds, "VOILUTSequence")
     if not items:
         return arr
-    if not 0 <= index < len(items):
-        raise IndexError(f"VOI LUT Sequence has {len(items)} item(s), index {index} is out of range")
+    check_index(index, "index", function, len(items), "items in the VOI LUT Sequence")
     table, first_map, _ = _lut_table(items[index], ds, "VOI LUT Sequence")
     out = np.empty(arr.shape, dtype=table.dtype)
     for _, source, target in _per_frame(arr, out):
@@ -532,21 +579,23 @@ def apply_voi(arr: np.ndarray, ds: Any, index: int = 0) -> np.ndarray:
     return out
 
 
-def _window(ds: Any, frame: int, index: int, *, check: bool = True) -> tuple[float, float, str] | None:
+def _window(
+    ds: Any, frame: int, index: int, *, check: bool = True, function: str = "apply_windowing"
+) -> tuple[float, float, str] | None:
     item = _functional_item(ds, frame, "FrameVOILUTSequence")
     source = item if item is not None and _get(item, "WindowCenter") is not None else ds
     centers, widths = _values(_get(source, "WindowCenter")), _values(_get(source, "WindowWidth"))
     if not centers or not widths:
         return None
-    if check and not (0 <= index < min(len(centers), len(widths))):
-        raise IndexError(f"There are {min(len(centers), len(widths))} window(s), index {index} is out of range")
     if not check:
         return 0.0, 1.0, "LINEAR"
+    check_index(index, "index", function, min(len(centers), len(widths)), "windows (Window Center/Width values)")
     functions = _values(_get(source, "VOILUTFunction")) or ["LINEAR"]
     function = str(functions[min(index, len(functions) - 1)]).strip().upper() or "LINEAR"
     return float(centers[index]), float(widths[index]), function
 
 
+@checked_signature
 def apply_windowing(
     arr: np.ndarray, ds: Any, index: int = 0, *, frame: int | None = None, dtype: Any = None
 ) -> np.ndarray:
@@ -572,6 +621,13 @@ def apply_windowing(
     >>> apply_windowing(np.array([-1000., 40., 1000.]), ds, index=0)
     array([-1024. ,  1023.5,  3071. ], dtype=float32)
     """
+    _check_image_arguments(arr, ds, frame, "apply_windowing", index)
+    return _apply_windowing(arr, ds, index, frame, dtype, "apply_windowing")
+
+
+def _apply_windowing(
+    arr: np.ndarray, ds: Any, index: int, frame: int | None, dtype: Any, function: str
+) -> np.ndarray:
     frames, stacked = _frames_of(arr, ds, frame)
     if _window(ds, frames[0], index, check=False) is None:
         return arr
@@ -584,9 +640,9 @@ def apply_windowing(
     out = np.empty(arr.shape, dtype=np.dtype(dtype) if dtype is not None else np.float32)
     for position, source, target in _per_frame(arr, out):
         number = frames[position] if stacked else frames[0]
-        center, width, function = _window(ds, number, index)  # type: ignore[misc]
+        center, width, voi_function = _window(ds, number, index, function=function)  # type: ignore[misc]
         y_min, y_max = _output_range(arr, ds, number)
-        _window_frame(source, target, center, width, function, y_min, y_max)
+        _window_frame(source, target, center, width, voi_function, y_min, y_max)
     return out
 
 
@@ -656,6 +712,7 @@ def _window_frame(
 # -- Presentation LUT (PS3.3 C.11.4, C.11.6) -------------------------------------------------
 
 
+@checked_signature
 def apply_presentation_lut(arr: np.ndarray, ds: Any) -> np.ndarray:
     """Apply the Presentation LUT Sequence or Presentation LUT Shape; return P-values.
 
@@ -670,6 +727,8 @@ def apply_presentation_lut(arr: np.ndarray, ds: Any) -> np.ndarray:
     >>> apply_presentation_lut(np.array([0, 10, 20], np.uint8), {"PresentationLUTShape": "INVERSE"})
     array([20, 10,  0], dtype=uint8)
     """
+    check_array(arr, "arr", "apply_presentation_lut")
+    check_dataset(ds, "ds", "apply_presentation_lut")
     items = _get(ds, "PresentationLUTSequence")
     if items:
         table, _, _ = _lut_table(items[0], ds, "Presentation LUT Sequence")
@@ -698,6 +757,7 @@ def apply_presentation_lut(arr: np.ndarray, ds: Any) -> np.ndarray:
 # -- Palettes (PS3.3 C.7.6.3.1.5, C.7.9; PS3.6 Annex B) --------------------------------------
 
 
+@checked_signature
 def apply_color_lut(arr: np.ndarray, ds: Any = None, palette: str | None = None) -> np.ndarray:
     """Map stored values through a Palette Color Lookup Table to RGB (or RGBA with alpha).
 
@@ -719,8 +779,13 @@ def apply_color_lut(arr: np.ndarray, ds: Any = None, palette: str | None = None)
            [255,   0,   0],
            [255, 255, 255]], dtype=uint8)
     """
+    check_array(arr, "arr", "apply_color_lut")
+    if ds is not None:
+        check_dataset(ds, "ds", "apply_color_lut")
+    if palette is not None:
+        check_text(palette, "palette", "apply_color_lut")
     if ds is None and not palette:
-        raise ValueError("Either 'ds' or 'palette' is required")
+        raise InvalidArgumentError("apply_color_lut(): either 'ds' or 'palette' is required")
     if palette:
         from .palettes import load_palette
 
@@ -790,6 +855,7 @@ def _image_cms() -> Any:
     return ImageCms
 
 
+@checked_signature
 def create_icc_transform(
     ds: Any = None, icc_profile: bytes = b"", intent: int | None = None, color_space: str | None = None
 ) -> Any:
@@ -810,29 +876,38 @@ def create_icc_transform(
     >>> type(create_icc_transform(icc_profile=srgb)).__name__
     'ImageCmsTransform'
     """
+    function = "create_icc_transform"
+    if ds is not None:
+        check_dataset(ds, "ds", function)
+    check_bytes(icc_profile, "icc_profile", function)
+    if intent is not None:
+        check_integer(intent, "intent", function, minimum=0, maximum=3)
+    if color_space is not None:
+        check_text(color_space, "color_space", function)
     image_cms = _image_cms()
     if ds is None and not icc_profile:
-        raise ValueError("Either 'ds' or 'icc_profile' must be supplied")
+        raise InvalidArgumentError(f"{function}(): either 'ds' or 'icc_profile' must be supplied")
     if ds is not None and icc_profile:
-        raise ValueError("Only one of 'ds' and 'icc_profile' should be used, not both")
+        raise InvalidArgumentError(f"Only one of 'ds' and 'icc_profile' may be passed to {function}(), not both")
     profile_bytes = _get(ds, "ICCProfile") if ds is not None else icc_profile
     if not profile_bytes:
-        raise ValueError("No (0028,2000) ICC Profile element was found in 'ds'")
+        raise InvalidPixelDescriptionError("No (0028,2000) ICC Profile element was found in 'ds'")
     space = color_space or _get(ds, "ColorSpace") or "sRGB"
     if str(space).strip().upper() not in _CMS_COLOR_SPACES:
-        raise ValueError(f"Unsupported colour space '{space}': use 'sRGB', 'LAB' or 'XYZ'")
+        raise InvalidArgumentError(f"{function}(): unsupported colour space '{space}': use 'sRGB', 'LAB' or 'XYZ'")
     import io
 
     profile = image_cms.ImageCmsProfile(io.BytesIO(bytes(profile_bytes)))
     chosen = image_cms.getDefaultIntent(profile) if intent is None else intent
     if chosen not in (0, 1, 2, 3):
-        raise ValueError(f"Invalid 'intent' value '{chosen}', must be 0, 1, 2 or 3")
+        raise InvalidPixelDescriptionError(f"The ICC profile's default intent '{chosen}' is not 0, 1, 2 or 3")
     return image_cms.buildTransform(
         profile, image_cms.createProfile(_CMS_COLOR_SPACES[str(space).strip().upper()]), "RGB", "RGB",
         renderingIntent=image_cms.Intent(chosen),
     )
 
 
+@checked_signature
 def apply_icc_profile(
     arr: np.ndarray, ds: Any = None, transform: Any = None, intent: int | None = None,
     color_space: str | None = None,
@@ -851,18 +926,22 @@ def apply_icc_profile(
     >>> apply_icc_profile(rgb, {"ICCProfile": srgb})[0, 0]
     array([200, 200, 200], dtype=uint8)
     """
+    function = "apply_icc_profile"
+    check_array(arr, "arr", function)
+    if ds is not None:
+        check_dataset(ds, "ds", function)
+    if ds is None and transform is None:
+        raise InvalidArgumentError(f"{function}(): either 'ds' or 'transform' must be supplied")
+    if ds is not None and transform is not None:
+        raise InvalidArgumentError(f"Only one of 'ds' and 'transform' may be passed to {function}(), not both")
+    if arr.ndim not in (3, 4) or arr.shape[-1] != 3 or arr.dtype != np.uint8:
+        raise InvalidArgumentError(
+            f"{function}(): 'arr' must be uint8 RGB shaped (rows, columns, 3) or (frames, rows, columns, 3), "
+            f"not {arr.dtype} {arr.shape}"
+        )
     image_cms = _image_cms()
     from PIL import Image
 
-    if ds is None and transform is None:
-        raise ValueError("Either 'ds' or 'transform' must be supplied")
-    if ds is not None and transform is not None:
-        raise ValueError("Only one of 'ds' and 'transform' should be used, not both")
-    if arr.ndim not in (3, 4) or arr.shape[-1] != 3 or arr.dtype != np.uint8:
-        raise ValueError(
-            f"The array must be uint8 RGB shaped (rows, columns, 3) or (frames, rows, columns, 3), "
-            f"not {arr.dtype} {arr.shape}"
-        )
     if transform is None:
         transform = create_icc_transform(ds=ds, intent=intent, color_space=color_space)
     for frame in arr.reshape(-1, *arr.shape[-3:]):
@@ -875,6 +954,7 @@ def apply_icc_profile(
 # -- 1-bit data (PS3.5 8.1.1, Annex D) -------------------------------------------------------
 
 
+@checked_signature
 def pack_bits(arr: np.ndarray, pad: bool = True) -> bytes:
     """Pack a binary array (0s and 1s) for Bits Allocated 1: first pixel in the lowest bit.
 
@@ -886,15 +966,18 @@ def pack_bits(arr: np.ndarray, pad: bool = True) -> bytes:
     >>> pack_bits(np.array([1, 0, 0, 0, 0, 0, 0, 0, 1]))
     b'\\x01\\x01'
     """
+    if not isinstance(arr, (np.ndarray, list, tuple)):
+        check_array(arr, "arr", "pack_bits")
     flat = np.asarray(arr).ravel()
     if flat.size == 0:
         return b""
     if not np.array_equal(flat, flat.astype(bool)):
-        raise ValueError("Only binary arrays (containing ones or zeroes) can be packed")
+        raise InvalidArgumentError("pack_bits(): 'arr' must hold only ones and zeroes to be packed")
     packed = np.packbits(flat.astype(np.uint8), bitorder="little").tobytes()
     return packed + b"\x00" if pad and len(packed) % 2 else packed
 
 
+@checked_signature
 def unpack_bits(src: bytes, as_array: bool = True) -> np.ndarray | bytes:
     """Unpack Bits Allocated 1 data: one ``uint8`` 0 or 1 per bit, lowest bit first.
 
@@ -905,5 +988,6 @@ def unpack_bits(src: bytes, as_array: bool = True) -> np.ndarray | bytes:
     >>> unpack_bits(b"\\x05")
     array([1, 0, 1, 0, 0, 0, 0, 0], dtype=uint8)
     """
+    check_bytes(src, "src", "unpack_bits")
     bits = np.unpackbits(np.frombuffer(src, dtype=np.uint8), bitorder="little")
     return bits if as_array else bits.tobytes()
