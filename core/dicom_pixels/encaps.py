@@ -30,7 +30,8 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from .errors import InvalidDicomError, TruncatedDataError
+from .arguments import check_bytes, check_integer, checked_signature
+from .errors import ArgumentTypeError, InvalidDicomError, TruncatedDataError
 
 __all__ = [
     "ExtendedOffsets",
@@ -132,8 +133,8 @@ class _Input:
             self.end = buffer.seek(0, os.SEEK_END)
             buffer.seek(self.start)
         else:
-            raise TypeError(
-                "The encapsulated Pixel Data must be bytes, bytearray, memoryview or a "
+            raise ArgumentTypeError(
+                "'buffer', the encapsulated Pixel Data, must be bytes, bytearray, memoryview or a "
                 f"seekable binary file-like object, not {type(buffer).__name__}"
             )
 
@@ -453,6 +454,7 @@ def _iter_frame_ranges(
         )
 
 
+@checked_signature
 def frame_fragment_ranges(
     read_at: ReadAt,
     start: int,
@@ -543,6 +545,7 @@ def _read_ranges(source: _Input, ranges: list[tuple[int, int]]) -> list[bytes]:
     return chunks
 
 
+@checked_signature
 def parse_basic_offsets(buffer: _EncapsulatedInput, *, endianness: str = "<") -> list[int]:
     """Return the frame offsets of the Basic Offset Table at the start of `buffer`.
 
@@ -569,6 +572,7 @@ def parse_basic_offsets(buffer: _EncapsulatedInput, *, endianness: str = "<") ->
     return offsets
 
 
+@checked_signature
 def parse_fragments(buffer: _EncapsulatedInput, *, endianness: str = "<") -> tuple[int, list[int]]:
     """Return the number of fragment items in `buffer` and the offset of each item tag.
 
@@ -595,6 +599,7 @@ def parse_fragments(buffer: _EncapsulatedInput, *, endianness: str = "<") -> tup
     return len(offsets), offsets
 
 
+@checked_signature
 def generate_fragments(buffer: _EncapsulatedInput, *, endianness: str = "<") -> Iterator[bytes]:
     """Yield the data of each fragment item in `buffer`.
 
@@ -618,6 +623,7 @@ def generate_fragments(buffer: _EncapsulatedInput, *, endianness: str = "<") -> 
         yield _read_ranges(source, [(offset, length)])[0]
 
 
+@checked_signature
 def generate_fragmented_frames(
     buffer: _EncapsulatedInput,
     *,
@@ -659,6 +665,7 @@ def generate_fragmented_frames(
         yield tuple(_read_ranges(source, ranges))
 
 
+@checked_signature
 def generate_frames(
     buffer: _EncapsulatedInput,
     *,
@@ -693,6 +700,7 @@ def generate_frames(
         yield b"".join(fragments)
 
 
+@checked_signature
 def get_frame(
     buffer: _EncapsulatedInput,
     index: int,
@@ -722,6 +730,9 @@ def get_frame(
     b'cd'
     """
     _check_endianness(endianness)
+    check_integer(index, "index", "get_frame")
+    if number_of_frames is not None:
+        check_integer(number_of_frames, "number_of_frames", "get_frame", minimum=0)
     if index < 0:
         raise InvalidDicomError(f"Invalid frame index {index}: frame indices start at 0")
     source = _Input(buffer)
@@ -757,6 +768,7 @@ def get_frame(
 # Writing ------------------------------------------------------------------------------
 
 
+@checked_signature
 def fragment_frame(frame: bytes | bytearray | memoryview, nr_fragments: int = 1) -> Iterator[bytes]:
     """Yield `frame` split into `nr_fragments` fragments of even length.
 
@@ -774,6 +786,8 @@ def fragment_frame(frame: bytes | bytearray | memoryview, nr_fragments: int = 1)
     >>> list(fragment_frame(b"abcde", 2))
     [b'ab', b'cde\\x00']
     """
+    check_bytes(frame, "frame", "fragment_frame")
+    check_integer(nr_fragments, "nr_fragments", "fragment_frame")
     data = bytes(frame)
     nr_words = (len(data) + 1) // 2
     if nr_fragments < 1 or nr_fragments > nr_words:
@@ -797,6 +811,7 @@ def fragment_frame(frame: bytes | bytearray | memoryview, nr_fragments: int = 1)
         offset += fragment_size
 
 
+@checked_signature
 def itemize_fragment(fragment: bytes | bytearray | memoryview) -> bytes:
     """Return `fragment` as a little endian item: tag (FFFE,E000), 4-byte length, data.
 
@@ -805,6 +820,7 @@ def itemize_fragment(fragment: bytes | bytearray | memoryview) -> bytes:
     >>> itemize_fragment(b"ab")
     b'\\xfe\\xff\\x00\\xe0\\x02\\x00\\x00\\x00ab'
     """
+    check_bytes(fragment, "fragment", "itemize_fragment")
     if len(fragment) > _MAX_BASIC_OFFSET - 1:
         raise InvalidDicomError(
             f"A fragment of {len(fragment)} bytes does not fit an item's 32-bit length "
@@ -813,6 +829,7 @@ def itemize_fragment(fragment: bytes | bytearray | memoryview) -> bytes:
     return b"\xfe\xff\x00\xe0" + struct.pack("<I", len(fragment)) + bytes(fragment)
 
 
+@checked_signature
 def itemize_frame(frame: bytes | bytearray | memoryview, nr_fragments: int = 1) -> Iterator[bytes]:
     """Yield the items of `frame` split into `nr_fragments` fragments (see :func:`fragment_frame`).
 
@@ -823,11 +840,22 @@ def itemize_frame(frame: bytes | bytearray | memoryview, nr_fragments: int = 1) 
         yield itemize_fragment(fragment)
 
 
+def _check_frames(frames: object, function: str) -> None:
+    if isinstance(frames, (bytes, bytearray, memoryview, str)) or not isinstance(frames, Sequence):
+        raise ArgumentTypeError(
+            f"{function}(): 'frames' must be a sequence (a list) of encoded frames, not "
+            f"{type(frames).__name__}; wrap a single frame as [frame]"
+        )
+    for frame in frames:
+        check_bytes(frame, "frames", function)
+
+
 def _itemized_length(frame_length: int, nr_fragments: int) -> int:
     # Each fragment has an 8-byte header; the frame is padded to even length
     return nr_fragments * _ITEM_HEADER_LENGTH + frame_length + frame_length % 2
 
 
+@checked_signature
 def encapsulate(
     frames: Sequence[bytes | bytearray | memoryview],
     fragments_per_frame: int = 1,
@@ -851,6 +879,8 @@ def encapsulate(
     >>> encapsulate([b"ab"])
     b'\\xfe\\xff\\x00\\xe0\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xfe\\xff\\x00\\xe0\\x02\\x00\\x00\\x00ab'
     """
+    _check_frames(frames, "encapsulate")
+    check_integer(fragments_per_frame, "fragments_per_frame", "encapsulate", minimum=1)
     lengths = [_itemized_length(len(frame), fragments_per_frame) for frame in frames]
     offsets = [0]
     for length in lengths[:-1]:
@@ -875,6 +905,7 @@ def encapsulate(
     return bytes(output)
 
 
+@checked_signature
 def encapsulate_extended(
     frames: Sequence[bytes | bytearray | memoryview],
 ) -> tuple[bytes, bytes, bytes]:
@@ -891,6 +922,7 @@ def encapsulate_extended(
     >>> lengths == (4).to_bytes(8, "little") + (2).to_bytes(8, "little")
     True
     """
+    _check_frames(frames, "encapsulate_extended")
     lengths = [len(frame) + len(frame) % 2 for frame in frames]
     offsets = [0]
     for length in lengths[:-1]:

@@ -34,10 +34,25 @@ from typing import Any
 import numpy as np
 
 from . import encaps
+from .arguments import (
+    ENCODING_OPTIONS,
+    check_array,
+    check_dataset,
+    check_integer,
+    check_options,
+    check_text,
+    checked_signature,
+)
 from .decoder import get_decoder
 from .description import IMAGE_PIXEL_KEYWORDS, ImageDescription
 from .encoder import _EncodeRun, _native_frame, get_encoder, is_lossy, lossy_method
-from .errors import EncodingProfileError, InvalidDicomError, InvalidPixelDescriptionError
+from .errors import (
+    EncodingProfileError,
+    InvalidArgumentError,
+    InvalidDicomError,
+    InvalidPixelDescriptionError,
+)
+from .source import IMAGE_PIXEL_OPTIONS
 from .uid import lookup
 
 __all__ = ["BASIC_OFFSET_LIMIT", "compress", "decompress", "generate_uid", "set_pixel_data"]
@@ -48,6 +63,9 @@ BASIC_OFFSET_LIMIT = 2**32 - 1
 
 _EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+#: What compress(**options) reads: encoding options, Image Pixel overrides and the
+#: options of the decode of the dataset's own pixels.
+COMPRESS_OPTIONS = ENCODING_OPTIONS | IMAGE_PIXEL_OPTIONS | {"decoding_plugin", "allow_excess_frames"}
 
 
 def generate_uid() -> str:
@@ -153,6 +171,7 @@ def encapsulate_frames(frames: list[bytes], *, extended: bool = False) -> tuple[
     return encaps.encapsulate(frames, has_bot=True), None, None
 
 
+@checked_signature
 def compress(
     ds: Any,
     uid: str,
@@ -187,6 +206,12 @@ def compress(
     >>> ds["PixelData"].VR, ds["PixelData"].is_undefined_length
     ('OB', True)
     """
+    check_dataset(ds, "ds", "compress", pydicom_only=True)
+    check_text(uid, "uid", "compress")
+    check_text(encoding_plugin, "encoding_plugin", "compress")
+    check_options(options, COMPRESS_OPTIONS, "compress")
+    if arr is not None:
+        _check_new_array(ds, check_array(arr, "arr", "compress"))
     ts = lookup(uid)
     if not ts.encapsulated:
         raise EncodingProfileError(
@@ -243,6 +268,40 @@ def compress(
     return ds
 
 
+@checked_signature
+def _check_new_array(ds: Any, arr: np.ndarray) -> None:
+    """*arr* must have the shape the dataset's Image Pixel module describes (as pydicom).
+
+    Number of Frames, Rows, Columns and Samples per Pixel stay those of *ds*: an
+    array of another shape would silently change (or drop) them.
+    """
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    rows, columns = ds.get("Rows"), ds.get("Columns")
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    if rows is None or columns is None:
+        raise InvalidArgumentError(
+            "compress(): 'arr' is described by the dataset's Image Pixel module, but the dataset "
+            "has no (0028,0010) Rows or (0028,0011) Columns: use set_pixel_data(ds, arr, ...) first"
+        )
+    frame_shape = (int(rows), int(columns)) + ((samples,) if samples > 1 else ())
+    allowed = [(frames, *frame_shape)] + ([frame_shape] if frames == 1 else [])
+    if arr.shape in allowed:
+        return
+    arr_frames = arr.shape[0] if arr.ndim == len(frame_shape) + 1 else 1
+    if arr.shape[-len(frame_shape):] == frame_shape and arr.ndim in (len(frame_shape), len(frame_shape) + 1):
+        raise InvalidArgumentError(
+            f"compress(): 'arr' holds {arr_frames} frame(s) but the dataset's (0028,0008) Number of "
+            f"Frames is {frames}: pass an array of all {frames} frames, or to change the number of "
+            f"frames set the pixel data first with set_pixel_data(ds, arr, ...) (or set "
+            f"ds.NumberOfFrames = {arr_frames})"
+        )
+    raise InvalidArgumentError(
+        f"compress(): 'arr' has shape {arr.shape} but the dataset describes "
+        f"{' or '.join(str(shape) for shape in allowed)} (Number of Frames, Rows, Columns, Samples "
+        "per Pixel): pass an array of that shape, or use set_pixel_data(ds, arr, ...) to change them"
+    )
+
+
 def decompress(
     ds: Any,
     *,
@@ -265,6 +324,8 @@ def decompress(
     >>> dp.decompress(ds).file_meta.TransferSyntaxUID, ds["PixelData"].VR
     ('1.2.840.10008.1.2.1', 'OB')
     """
+    check_dataset(ds, "ds", "decompress", pydicom_only=True)
+    check_text(decoding_plugin, "decoding_plugin", "decompress")
     meta = getattr(ds, "file_meta", None)
     tsyntax = meta.get("TransferSyntaxUID") if meta is not None else None
     if not tsyntax:
@@ -312,6 +373,7 @@ _SAMPLES = {
 }
 
 
+@checked_signature
 def set_pixel_data(
     ds: Any,
     arr: np.ndarray,
@@ -339,7 +401,10 @@ def set_pixel_data(
     >>> len(ds.PixelData), ds.file_meta.TransferSyntaxUID
     (10, '1.2.840.10008.1.2.1')
     """
-    arr = np.asarray(arr)
+    check_dataset(ds, "ds", "set_pixel_data", pydicom_only=True)
+    check_array(arr, "arr", "set_pixel_data")
+    check_text(photometric_interpretation, "photometric_interpretation", "set_pixel_data")
+    check_integer(bits_stored, "bits_stored", "set_pixel_data")
     dtype = arr.dtype
     is_float = dtype.kind == "f"
     if not ((dtype.kind in "ui" and dtype.itemsize in (1, 2, 4)) or (is_float and dtype.itemsize in (4, 8))):

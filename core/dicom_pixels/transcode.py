@@ -51,9 +51,16 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 
 from . import __version__, pixel_dataset
+from .arguments import check_options, check_path, check_text, checked_signature
 from .dictionary import US_OR_SS_TAGS
 from .encoder import _EncodeRun, get_encoder, is_lossy, lossy_method
-from .errors import DicomPixelsError, EncodeError, EncodingProfileError, InvalidDicomError
+from .errors import (
+    ArgumentTypeError,
+    DicomPixelsError,
+    EncodeError,
+    EncodingProfileError,
+    InvalidDicomError,
+)
 from .pixel_dataset import generate_uid
 from .reader import MAX_SEQUENCE_DEPTH, PIXEL_TAGS, DicomFile, _Parser, format_tag, read_dicom
 from .uid import TransferSyntax, lookup
@@ -265,6 +272,7 @@ def _meta_bytes(dicom: DicomFile, ts_uid: str, instance_uid: str) -> bytes:
     return b"\x00" * 128 + b"DICM" + encode_element(DataElement(0x00020000, "UL", len(body))) + body
 
 
+@checked_signature
 def transcode(
     src_path: str | os.PathLike[str],
     dst_path: str | os.PathLike[str],
@@ -293,13 +301,22 @@ def transcode(
     :raises EncodingProfileError: the image or an option does not fit *uid*.
     :raises EncodeError: a frame could not be encoded, or ``verify`` found a difference.
     """
+    src_path = Path(check_path(src_path, "src_path", "transcode"))
+    dst_path = Path(check_path(dst_path, "dst_path", "transcode"))
+    check_text(uid, "uid", "transcode")
+    check_text(encoding_plugin, "encoding_plugin", "transcode")
+    check_text(decoding_plugin, "decoding_plugin", "transcode")
+    if progress is not None and not callable(progress):
+        raise ArgumentTypeError(
+            f"transcode(): 'progress' must be callable as progress(done, total), not {type(progress).__name__}"
+        )
+    check_options(options, pixel_dataset.COMPRESS_OPTIONS, "transcode")
     ts = lookup(uid)
     if ts.family == "native" and ts.uid != "1.2.840.10008.1.2.1":
         raise EncodingProfileError(
             f"transcode writes Explicit VR Little Endian or an encapsulated transfer syntax, "
             f"not '{ts.name}'"
         )
-    src_path, dst_path = Path(os.fspath(src_path)), Path(os.fspath(dst_path))
     encoder = get_encoder(ts.uid)
     options = dict(options)
     options["decoding_plugin"] = decoding_plugin
