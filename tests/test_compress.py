@@ -23,6 +23,7 @@ from dicom_pixels.encoder import check_profile  # noqa: E402
 from dicom_pixels.errors import (  # noqa: E402
     DicomPixelsError,
     EncodingProfileError,
+    InvalidArgumentError,
     InvalidPixelDescriptionError,
 )
 from dicom_pixels.registry import manager  # noqa: E402
@@ -400,3 +401,48 @@ def test_every_lossless_syntax_has_an_encoder_in_the_installed_plugins():
             'installed (pip install "dicom-pixels[all]")'
         )
     assert not missing
+
+
+def _sixteen_frames() -> tuple[pydicom.Dataset, np.ndarray]:
+    frames = np.random.default_rng(5).integers(0, 4096, (16, 6, 5)).astype("u2")
+    ds = pydicom.Dataset()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    dp.set_pixel_data(ds, frames, "MONOCHROME2", 12)
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    return ds, frames
+
+
+def test_compress_refuses_one_frame_for_a_16_frame_dataset_and_changes_nothing():
+    ds, frames = _sixteen_frames()
+    before = ds.PixelData
+    with pytest.raises(InvalidArgumentError, match=r"'arr' holds 1 frame\(s\) but the dataset's \(0028,0008\) "
+                       r"Number of Frames is 16: pass an array of all 16 frames.*ds.NumberOfFrames = 1"):
+        dp.compress(ds, "RLELossless", frames[0])
+    assert ds.NumberOfFrames == 16 and ds.PixelData == before
+    assert ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+
+
+def test_compress_refuses_an_array_whose_rows_or_columns_differ_from_the_dataset():
+    ds, frames = _sixteen_frames()
+    with pytest.raises(InvalidArgumentError, match=r"'arr' has shape \(16, 5, 6\) but the dataset describes "
+                       r"\(16, 6, 5\)"):
+        dp.compress(ds, "RLELossless", frames.transpose(0, 2, 1))
+
+
+def test_compress_with_every_frame_keeps_number_of_frames_and_pydicom_reads_them():
+    ds, frames = _sixteen_frames()
+    new = frames[::-1].copy()
+    dp.compress(ds, "RLELossless", new, encoding_plugin="native")
+    assert ds.NumberOfFrames == 16
+    ds.save_as(buffer := io.BytesIO(), enforce_file_format=True)
+    np.testing.assert_array_equal(pydicom.dcmread(io.BytesIO(buffer.getvalue())).pixel_array, new)
+
+
+def test_compress_of_one_frame_after_number_of_frames_is_changed_as_the_error_says():
+    ds, frames = _sixteen_frames()
+    ds.NumberOfFrames = 1
+    dp.compress(ds, "RLELossless", frames[3], encoding_plugin="native")
+    ds.save_as(buffer := io.BytesIO(), enforce_file_format=True)
+    read = pydicom.dcmread(io.BytesIO(buffer.getvalue()))
+    assert read.NumberOfFrames == 1
+    np.testing.assert_array_equal(read.pixel_array, frames[3])

@@ -45,13 +45,14 @@ __all__ = [
     "check_path",
     "check_text",
     "checked_signature",
+    "parameter_names",
 ]
 
 #: Encoding options the core and the bundled plugins read (``EncodeFrame.option``);
 #: an unknown option close to one of these is taken for a misspelling.
 ENCODING_OPTIONS = frozenset(
     {"j2k_cr", "j2k_psnr", "jls_error", "quality", "use_mct", "planar_configuration",
-     "deflate_level", "rle_segment_order", "include_high_bits", "byteorder"}
+     "deflate_level", "rle_segment_order"}
 )
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
@@ -182,8 +183,22 @@ def check_bytes(value: Any, name: str, function: str) -> None:
 
 
 def _suggestion(name: str, known: Collection[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    by_lower = {k.lower(): k for k in known}  # as_RGB is as_rgb misspelled
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.75)
+    return f" (did you mean '{by_lower[close[0]]}'?)" if close else ""
+
+
+@functools.cache
+def parameter_names(function: Callable[..., Any]) -> frozenset[str]:
+    """The names of *function*'s parameters, but not its ``*args``/``**kwargs``.
+
+    For :func:`check_options`: a misspelled parameter lands in ``**options`` too.
+
+    >>> sorted(parameter_names(lambda arr, *, index=0, **options: None))
+    ['arr', 'index']
+    """
+    kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return frozenset(p.name for p in inspect.signature(function).parameters.values() if p.kind not in kinds)
 
 
 def check_options(options: Mapping[str, Any], known: Collection[str], function: str) -> None:
@@ -220,6 +235,8 @@ def checked_signature(function: _Function) -> _Function:
     dicom_pixels.errors.ArgumentTypeError: window() got an unexpected keyword argument 'levle' (did you mean 'level'?)
     """
     signature = inspect.signature(function)
+    takes_any_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+    names = set() if takes_any_keyword else parameter_names(function)
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -231,10 +248,13 @@ def checked_signature(function: _Function) -> _Function:
             try:
                 signature.bind(*args, **kwargs)
             except TypeError as mismatch:
-                message = str(mismatch)
-                unknown = [k for k in kwargs if k not in signature.parameters]
-                suggestion = _suggestion(unknown[0], signature.parameters) if unknown else ""
-                raise ArgumentTypeError(f"{function.__name__}() {message}{suggestion}") from None
+                # A misspelled keyword also leaves its parameter missing: name the cause first.
+                unknown = [k for k in kwargs if k not in names]
+                if unknown:
+                    message = f"got an unexpected keyword argument '{unknown[0]}'{_suggestion(unknown[0], names)}"
+                else:
+                    message = str(mismatch)
+                raise ArgumentTypeError(f"{function.__name__}() {message}") from None
             raise
 
     return call  # type: ignore[return-value]

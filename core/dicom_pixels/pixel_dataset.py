@@ -42,6 +42,7 @@ from .arguments import (
     check_options,
     check_text,
     checked_signature,
+    parameter_names,
 )
 from .decoder import get_decoder
 from .description import IMAGE_PIXEL_KEYWORDS, ImageDescription
@@ -68,6 +69,7 @@ _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 COMPRESS_OPTIONS = ENCODING_OPTIONS | IMAGE_PIXEL_OPTIONS | {"decoding_plugin", "allow_excess_frames"}
 
 
+@checked_signature
 def generate_uid() -> str:
     """Return a new UID under the ``2.25`` root derived from a random UUID (PS3.5 B.2).
 
@@ -209,7 +211,7 @@ def compress(
     check_dataset(ds, "ds", "compress", pydicom_only=True)
     check_text(uid, "uid", "compress")
     check_text(encoding_plugin, "encoding_plugin", "compress")
-    check_options(options, COMPRESS_OPTIONS, "compress")
+    check_options(options, COMPRESS_OPTIONS | parameter_names(compress), "compress")
     if arr is not None:
         _check_new_array(ds, check_array(arr, "arr", "compress"))
     ts = lookup(uid)
@@ -225,7 +227,7 @@ def compress(
         had_frames = "NumberOfFrames" in ds
     else:
         src = arr
-        had_frames = arr.ndim == (4 if ds.get("SamplesPerPixel", 1) > 1 else 3)
+        had_frames = "NumberOfFrames" in ds  # arr has the dataset's frames (_check_new_array)
         for keyword, (_tag, attr) in IMAGE_PIXEL_KEYWORDS.items():
             value = ds.get(keyword)
             if value is not None and keyword not in ("Rows", "Columns", "NumberOfFrames", "PlanarConfiguration"):
@@ -268,7 +270,6 @@ def compress(
     return ds
 
 
-@checked_signature
 def _check_new_array(ds: Any, arr: np.ndarray) -> None:
     """*arr* must have the shape the dataset's Image Pixel module describes (as pydicom).
 
@@ -302,6 +303,7 @@ def _check_new_array(ds: Any, arr: np.ndarray) -> None:
     )
 
 
+@checked_signature
 def decompress(
     ds: Any,
     *,

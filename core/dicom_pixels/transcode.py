@@ -51,7 +51,7 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 
 from . import __version__, pixel_dataset
-from .arguments import check_options, check_path, check_text, checked_signature
+from .arguments import check_options, check_path, check_text, checked_signature, parameter_names
 from .dictionary import US_OR_SS_TAGS
 from .encoder import _EncodeRun, get_encoder, is_lossy, lossy_method
 from .errors import (
@@ -310,7 +310,7 @@ def transcode(
         raise ArgumentTypeError(
             f"transcode(): 'progress' must be callable as progress(done, total), not {type(progress).__name__}"
         )
-    check_options(options, pixel_dataset.COMPRESS_OPTIONS, "transcode")
+    check_options(options, pixel_dataset.COMPRESS_OPTIONS | parameter_names(transcode), "transcode")
     ts = lookup(uid)
     if ts.family == "native" and ts.uid != "1.2.840.10008.1.2.1":
         raise EncodingProfileError(
