@@ -198,6 +198,14 @@ def test_a_failure_inside_atomic_output_keeps_the_old_file_and_leaves_no_tempora
         assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["frame.png"]
 
 
+def test_an_output_in_a_missing_directory_is_a_typed_error_naming_it(tmp_path):
+    target = tmp_path / "missing" / "frame.npy"
+    with pytest.raises(OutputWriteError, match=r"missing/frame\.npy.*No such file or directory"), \
+            atomic_output(target) as f:
+        f.write(b"never")
+    assert os.listdir(tmp_path) == []
+
+
 # -- a full disk -------------------------------------------------------------------------------
 
 
@@ -289,12 +297,18 @@ def test_long_values_copied_in_chunks_are_the_source_values(tmp_path, ts):
 # -- deep nesting --------------------------------------------------------------------------------
 
 
-def _nested_implicit_file(path: Path, depth: int) -> None:
-    """Implicit VR: a Referenced Image Sequence of defined length nested *depth* deep (PS3.5 7.5.1)."""
+def _nested_implicit_file(path: Path, depth: int, defined: bool = True) -> None:
+    """Implicit VR: a Referenced Image Sequence nested *depth* deep (PS3.5 7.5.1), of defined
+    lengths or (*defined* false) undefined ones with their delimiters."""
     content = _element(0x00080100, "SH", b"INNER ", IMPLICIT_LE)
+    undefined = 0xFFFFFFFF
     for _ in range(depth):
-        item = struct.pack("<HHI", 0xFFFE, 0xE000, len(content)) + content
-        content = struct.pack("<HHI", 0x0008, 0x1140, len(item)) + item
+        if defined:
+            item = struct.pack("<HHI", 0xFFFE, 0xE000, len(content)) + content
+            content = struct.pack("<HHI", 0x0008, 0x1140, len(item)) + item
+        else:
+            item = struct.pack("<HHI", 0xFFFE, 0xE000, undefined) + content + struct.pack("<HHI", 0xFFFE, 0xE00D, 0)
+            content = struct.pack("<HHI", 0x0008, 0x1140, undefined) + item + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
     pixels = struct.pack("<HHI", 0x7FE0, 0x0010, 8) + bytes(8)
     elements = [
         _element(0x00080016, "UI", SECONDARY_CAPTURE.encode() + b"\x00", IMPLICIT_LE),
@@ -312,11 +326,12 @@ def _nested_implicit_file(path: Path, depth: int) -> None:
     path.write_bytes(file_meta_bytes(IMPLICIT_LE, SECONDARY_CAPTURE, "1.2.3.4") + body)
 
 
-def test_a_defined_length_sequence_nested_2000_deep_is_refused_with_a_typed_error(tmp_path):
+@pytest.mark.parametrize("defined", [True, False], ids=["defined-lengths", "undefined-lengths"])
+def test_a_sequence_nested_2000_deep_is_refused_with_a_typed_error_naming_file_and_element(tmp_path, defined):
     src, dst = tmp_path / "deep.dcm", tmp_path / "out" / "deep.dcm"
     dst.parent.mkdir()
-    _nested_implicit_file(src, 2000)
-    with pytest.raises(InvalidDicomError, match=rf"\(0008,1140\).*deep\.dcm.*more than {MAX_SEQUENCE_DEPTH}"):
+    _nested_implicit_file(src, 2000, defined)
+    with pytest.raises(InvalidDicomError, match=rf"\(0008,1140\).*deep\.dcm.*{MAX_SEQUENCE_DEPTH}"):
         dp.transcode(src, dst, "ExplicitVRLittleEndian")
     assert os.listdir(dst.parent) == []
 
