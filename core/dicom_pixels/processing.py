@@ -150,10 +150,10 @@ def convert_frame_color_space(frame: np.ndarray, *, to_rgb: bool) -> None:
     array([[[128, 128, 128]]], dtype=uint8)
     """
     check_array(frame, "frame", "convert_frame_color_space")
-    if frame.dtype.kind != "u" or frame.shape[-1:] != (3,):
+    if frame.dtype.kind not in "iu" or frame.shape[-1:] != (3,):
         raise InvalidPixelDescriptionError(
-            f"convert_frame_color_space(): 'frame' must be unsigned integer (rows, columns, 3) "
-            f"pixels, not {frame.dtype} {frame.shape}"
+            f"convert_frame_color_space(): 'frame' must be integer (rows, columns, 3) pixels, not "
+            f"{frame.dtype} {frame.shape}"
         )
     maximum = float(np.iinfo(frame.dtype).max)
     offset = (maximum + 1) / 2  # 128 for 8-bit
