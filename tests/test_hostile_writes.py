@@ -21,7 +21,7 @@ import pytest
 pydicom = pytest.importorskip("pydicom", reason="pydicom is the test oracle")
 
 import dicom_pixels as dp  # noqa: E402
-from dicom_pixels import writer  # noqa: E402
+from dicom_pixels import reader, writer  # noqa: E402
 from dicom_pixels.errors import DicomPixelsError, InvalidDicomError, OutputWriteError  # noqa: E402
 from dicom_pixels.reader import MAX_SEQUENCE_DEPTH  # noqa: E402
 from dicom_pixels.writer import DataElement, atomic_output, file_meta_bytes, write_file  # noqa: E402
@@ -334,6 +334,16 @@ def test_a_sequence_nested_2000_deep_is_refused_with_a_typed_error_naming_file_a
     with pytest.raises(InvalidDicomError, match=rf"\(0008,1140\).*deep\.dcm.*{MAX_SEQUENCE_DEPTH}"):
         dp.transcode(src, dst, "ExplicitVRLittleEndian")
     assert os.listdir(dst.parent) == []
+
+
+def test_a_limit_raised_past_pythons_stack_still_ends_in_a_typed_error(tmp_path, monkeypatch):
+    src, dst = tmp_path / "deep.dcm", tmp_path / "out.dcm"
+    _nested_implicit_file(src, 2000)
+    monkeypatch.setattr(reader, "MAX_SEQUENCE_DEPTH", 10**6)
+    # 2000 levels need about 4000 Python frames, beyond the default recursion limit of 1000.
+    with pytest.raises(InvalidDicomError, match=r"deep\.dcm are nested too deeply.*MAX_SEQUENCE_DEPTH = 1000000"):
+        dp.transcode(src, dst, "ExplicitVRLittleEndian")
+    assert not dst.exists()
 
 
 def test_a_sequence_nested_to_the_limit_is_transcoded_item_by_item(tmp_path):

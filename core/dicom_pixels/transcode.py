@@ -50,7 +50,7 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 
-from . import __version__, pixel_dataset
+from . import __version__, pixel_dataset, reader
 from .arguments import check_options, check_path, check_text, checked_signature, parameter_names
 from .dictionary import US_OR_SS_TAGS
 from .encoder import _EncodeRun, get_encoder, is_lossy, lossy_method
@@ -62,7 +62,7 @@ from .errors import (
     InvalidDicomError,
 )
 from .pixel_dataset import generate_uid
-from .reader import MAX_SEQUENCE_DEPTH, PIXEL_TAGS, DicomFile, _Parser, format_tag, read_dicom
+from .reader import PIXEL_TAGS, DicomFile, _Parser, format_tag, read_dicom
 from .uid import TransferSyntax, lookup
 from .writer import IMPLEMENTATION_CLASS_UID, DataElement, atomic_output, encode_element
 
@@ -186,11 +186,12 @@ class _Walker:
 
     def _sequence(self, tag: int, start: int, end: int, implicit: bool, little: bool, depth: int) -> _Pieces:
         """Re-encode a sequence's items (PS3.5 7.5) with undefined lengths."""
-        if depth > MAX_SEQUENCE_DEPTH:
+        limit = reader.MAX_SEQUENCE_DEPTH  # read at each call: applications may change it
+        if depth > limit:
             # The reader's limit, for defined lengths too: each level costs Python stack.
             raise InvalidDicomError(
                 f"{format_tag(tag)} at offset {start} in {self.dicom.name} is nested {depth} "
-                f"sequences deep, more than {MAX_SEQUENCE_DEPTH} "
+                f"sequences deep, more than {limit} "
                 "(dicom_pixels.reader.MAX_SEQUENCE_DEPTH): the file is corrupt or malicious"
             )
         parser = self.parser
@@ -340,6 +341,13 @@ def transcode(
             dicom.close()
     except DicomPixelsError:
         raise
+    except RecursionError:
+        # Only reachable with MAX_SEQUENCE_DEPTH raised past what Python's stack holds.
+        raise InvalidDicomError(
+            f"The sequences of {src_path} are nested too deeply to transcode (Python's recursion "
+            f"limit was reached below dicom_pixels.reader.MAX_SEQUENCE_DEPTH = "
+            f"{reader.MAX_SEQUENCE_DEPTH}): lower that limit, or the file is corrupt or malicious"
+        ) from None
     except OSError as exc:
         raise DicomPixelsError(f"Unable to transcode '{src_path}' to '{dst_path}': {exc}") from exc
 
