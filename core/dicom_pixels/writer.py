@@ -243,7 +243,9 @@ def remove_stale_temporaries(directory: str | os.PathLike[str], older_than: floa
     Only files named as :func:`temp_file_beside` names them, older than *older_than*
     seconds (default :data:`STALE_TEMP_AGE`) and made by a process that no longer
     runs, are removed. Every write through :func:`atomic_output` calls this once per
-    directory and process.
+    directory and process. In a directory shared between machines (NFS, which has no
+    ``O_TMPFILE``), a pid is only checked on this machine: raise
+    :data:`STALE_TEMP_AGE` above the longest write there.
 
     >>> import tempfile, subprocess, sys
     >>> folder = tempfile.mkdtemp()
@@ -350,7 +352,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     mode, or for a new file the mode ``open()`` would give.
 
     If the block raises, or writing fails (a full disk), *path* is left as it was and
-    no temporary remains.
+    no temporary remains. Leave the file open in the block: it is flushed, synced and
+    closed when the block ends.
 
     :raises OutputWriteError: writing, naming or renaming failed (the ``OSError`` is
         the cause).
