@@ -606,8 +606,8 @@ def _index_frames(
             "The end of the encapsulated pixel data has been reached but fewer frames than "
             f"expected have been found ({nr_found} of {number_of_frames})",
         )
-    index = FrameIndex(frame_starts, fragments.offsets, fragments.lengths, messages)
-    return index, trailing
+    found = FrameIndex(frame_starts, fragments.offsets, fragments.lengths, messages)
+    return found, trailing
 
 
 def _index_from_item_bounds(fragments: _Fragments, bounds: Iterable[int]) -> FrameIndex:
@@ -701,7 +701,7 @@ class FrameTable:
     >>> data = encapsulate([b"ab", b"cdef"])
     >>> table = FrameTable.read(lambda o, n: data[o:o + n], 0, len(data))
     >>> len(table), table.ranges(1)
-    (2, [(36, 4)])
+    (2, [(34, 4)])
     """
 
     def __init__(
