@@ -24,7 +24,6 @@ it, so the lazy file reader and the in-memory functions always agree.
 from __future__ import annotations
 
 import bisect
-import itertools
 import os
 import struct
 import warnings
@@ -689,10 +688,9 @@ class FrameTable:
     With a Basic Offset Table (PS3.5 A.4) frame *i*'s items run from entry *i*
     to entry *i + 1* (the last to the Sequence Delimitation Item); with an
     Extended Offset Table (PS3.3 C.7.6.3.1.8) frame *i* is one fragment of the
-    given length. The table as a whole is checked when read (entries increase,
-    the first is 0, none points past the end), and each frame when it is
-    located (an item tag at the offset, item lengths that fit and end at the
-    next entry). A check that fails raises :class:`InvalidDicomError`: the
+    given length. Each frame is checked when it is located: its entries
+    increase (the first is 0), an item tag at the offset, item lengths that fit
+    the data and end at the next entry. A check that fails raises :class:`InvalidDicomError`: the
     caller then walks every item with :func:`build_frame_index`, which gives
     the frames or the precise error.
 
@@ -752,18 +750,9 @@ class FrameTable:
         return None
 
     def _check_entries(self) -> bool:
-        offsets, lengths = self.offsets, self.lengths
-        if lengths is None:
-            # PS3.5 A.4: the first offset is 0 and they increase
-            if offsets[0] != 0 or any(b <= a for a, b in itertools.pairwise(offsets)):
-                return False
-        elif any(
-            b < a + _ITEM_HEADER_LENGTH + length
-            for (a, length), b in zip(zip(offsets, lengths), offsets[1:])
-        ):
-            return False
-        last_header_end = self._first + offsets[-1] + _ITEM_HEADER_LENGTH
-        return self._end is None or last_header_end <= self._end
+        # PS3.5 A.4: the first Basic Offset Table entry is 0 (the rest is checked per frame,
+        # so that opening a 100,000-frame file does not cost a pass over its table)
+        return self.lengths is not None or self.offsets[0] == 0
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -774,22 +763,29 @@ class FrameTable:
         :raises InvalidDicomError: the table does not match the items (then
             walk them all), or `index` is not a frame of the table.
         """
+        offsets, lengths = self.offsets, self.lengths
         if not self.consistent:
-            raise _TableMismatch("the offset table's entries do not increase")
-        if not 0 <= index < len(self.offsets):
+            raise _TableMismatch("the first Basic Offset Table entry is not 0")
+        if not 0 <= index < len(offsets):
             raise InvalidDicomError(
                 f"Frame index {index} is out of range: the offset table has "
-                f"{len(self.offsets)} entries"
+                f"{len(offsets)} entries"
             )
-        offset = self._first + self.offsets[index]
-        if self.lengths is not None:
-            length = self.lengths[index]
+        offset = self._first + offsets[index]
+        if lengths is not None:
+            length = lengths[index]
+            if index and offsets[index] < offsets[index - 1] + _ITEM_HEADER_LENGTH + lengths[index - 1]:
+                raise _TableMismatch(f"Extended Offset Table entry {index} overlaps frame {index - 1}")
             _check_extended_entry(
                 self._read_at, self._first, self._end, self._endianness, index,
                 self.offsets[index], length,
             )
             return [(offset + _ITEM_HEADER_LENGTH, length)]
-        stop = self._first + self.offsets[index + 1] if index + 1 < len(self.offsets) else None
+        stop = None
+        if index + 1 < len(offsets):
+            if offsets[index + 1] <= offsets[index]:
+                raise _TableMismatch(f"Basic Offset Table entry {index + 1} does not increase")
+            stop = self._first + offsets[index + 1]
         fragments = _walk_fragments(
             self._read_at, offset, self._end, self._endianness, stop_at=stop
         )

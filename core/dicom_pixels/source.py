@@ -24,7 +24,7 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -125,9 +125,10 @@ class ElementSource(_SourceBase):
         *offset* without an intermediate copy (optional; see :meth:`readinto_native_frame`).
     :param memory: the stream itself when it is already in memory (a dataset's
         value), for :meth:`native_memory`.
-    :param index_key: identifies the file (:func:`~dicom_pixels.frame_index.file_identity`)
+    :param index_path: the path of the file and how it was read (its transfer syntax),
         so that the frame index of encapsulated data without an offset table is taken
-        from, and kept in, :data:`~dicom_pixels.frame_index.INDEX_CACHE`.
+        from, and kept in, :data:`~dicom_pixels.frame_index.INDEX_CACHE`, keyed by the
+        file's :func:`~dicom_pixels.frame_index.file_identity`.
     :param frame_index: a frame index already built for this value (e.g. unpickled).
     """
 
@@ -145,7 +146,7 @@ class ElementSource(_SourceBase):
         closer: Callable[[], None] | None = None,
         readinto_at: Callable[[int, Any], int] | None = None,
         memory: memoryview | None = None,
-        index_key: Hashable | None = None,
+        index_path: tuple[str | os.PathLike[str], str] | None = None,
         frame_index: FrameIndex | None = None,
     ) -> None:
         self.name = name
@@ -159,7 +160,7 @@ class ElementSource(_SourceBase):
         self._extended = extended_offsets
         self._allow_excess = allow_excess_frames
         self._closer = closer
-        self._index_key = index_key
+        self._index_path = index_path
         #: where each encapsulated frame lies, once the fragments were walked (no usable
         #: offset table); picklable, and shared through the process-wide cache.
         self.frame_index = frame_index
@@ -352,10 +353,15 @@ class ElementSource(_SourceBase):
         with self._ranges_lock:
             if self.frame_index is None:
                 key = None
-                if self._index_key is not None and self._extended is None:
+                if self._index_path is not None and self._extended is None:
+                    # Taken once opened: a file replaced since has another identity, and one
+                    # rewritten in place another size or time (then it is walked again).
+                    path, how_read = self._index_path
+                    identity = file_identity(path)
                     # what the walk depends on besides the file: where the value is and
                     # the Number of Frames (PS3.5 A.4: frames without an offset table)
-                    key = (self._index_key, self._offset, self._length, self.image.number_of_frames)
+                    if identity is not None:
+                        key = (identity, how_read, self._offset, self._length, self.image.number_of_frames)
                 index = None if key is None else INDEX_CACHE.get(key)
                 if index is None:
                     index = encaps.build_frame_index(
@@ -523,11 +529,7 @@ def _file_source(
         dicom.close()
         raise
     if isinstance(src, (str, os.PathLike)) and source.image.transfer_syntax.encapsulated:
-        # Taken after opening: a file replaced since has another identity, and one
-        # rewritten in place another size or time (then its index is walked again).
-        identity = file_identity(src)
-        if identity is not None:
-            source._index_key = (*identity, dicom.transfer_syntax.uid)
+        source._index_path = (src, dicom.transfer_syntax.uid)
     return source
 
 
