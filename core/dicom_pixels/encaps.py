@@ -236,6 +236,19 @@ def _read_basic_offset_table(
     read_at: ReadAt, start: int, end: int | None, endianness: str
 ) -> tuple[list[int], int]:
     """Return the Basic Offset Table's offsets and the offset of the first fragment item."""
+    length = _basic_offset_table_length(read_at, start, end, endianness)
+    raw = read_at(start + _ITEM_HEADER_LENGTH, length) if length else b""
+    if len(raw) != length:
+        raise TruncatedDataError(
+            f"The Basic Offset Table item at byte offset {start} declares {length} bytes but "
+            f"only {len(raw)} could be read; check that the file was copied completely"
+        )
+    offsets = list(struct.unpack(f"{endianness}{length // 4}I", raw))
+    return offsets, start + _ITEM_HEADER_LENGTH + length
+
+
+def _basic_offset_table_length(read_at: ReadAt, start: int, end: int | None, endianness: str) -> int:
+    """Read and check the header of the Basic Offset Table item; return its length."""
     what = "the Basic Offset Table item"
     header = _read_item_header(read_at, start, end, endianness, required=True, what=what)
     assert header is not None
@@ -248,14 +261,7 @@ def _read_basic_offset_table(
             f"not a multiple of 4; {_CORRUPT_ADVICE}"
         )
     _check_item_length(length, start, end, what)
-    raw = read_at(start + _ITEM_HEADER_LENGTH, length) if length else b""
-    if len(raw) != length:
-        raise TruncatedDataError(
-            f"The Basic Offset Table item at byte offset {start} declares {length} bytes but "
-            f"only {len(raw)} could be read; check that the file was copied completely"
-        )
-    offsets = list(struct.unpack(f"{endianness}{length // 4}I", raw))
-    return offsets, start + _ITEM_HEADER_LENGTH + length
+    return length
 
 
 def _decode_uint64s(
@@ -683,16 +689,17 @@ def build_frame_index(
 
 
 class FrameTable:
-    """An offset table read once, locating any frame with a few reads (validated lazily).
+    """An offset table, locating any frame with a few reads and checking it as it goes.
 
     With a Basic Offset Table (PS3.5 A.4) frame *i*'s items run from entry *i*
-    to entry *i + 1* (the last to the Sequence Delimitation Item); with an
-    Extended Offset Table (PS3.3 C.7.6.3.1.8) frame *i* is one fragment of the
-    given length. Each frame is checked when it is located: its entries
+    to entry *i + 1* (the last to the Sequence Delimitation Item); only those two
+    entries are read, so a frame costs the same in a file of a million frames.
+    With an Extended Offset Table (PS3.3 C.7.6.3.1.8) frame *i* is one fragment
+    of the given length. Each frame is checked when it is located: its entries
     increase (the first is 0), an item tag at the offset, item lengths that fit
-    the data and end at the next entry. A check that fails raises :class:`InvalidDicomError`: the
-    caller then walks every item with :func:`build_frame_index`, which gives
-    the frames or the precise error.
+    the data and end at the next entry. A failed check raises
+    :class:`InvalidDicomError`: the caller then walks every item with
+    :func:`build_frame_index`, which gives the frames or the precise error.
 
     Use :meth:`read`, which returns ``None`` when the value has no table.
 
@@ -708,18 +715,15 @@ class FrameTable:
         end: int | None,
         endianness: str,
         first_fragment: int,
-        offsets: Sequence[int],
-        lengths: Sequence[int] | None,
+        count: int,
+        extended: tuple[list[int], list[int]] | None,
     ) -> None:
         self._read_at = read_at
         self._end = end
         self._endianness = endianness
         self._first = first_fragment
-        #: the entries, relative to the first fragment item's tag.
-        self.offsets = offsets
-        #: the Extended Offset Table Lengths, ``None`` for a Basic Offset Table.
-        self.lengths = lengths
-        self.consistent = self._check_entries()
+        self._count = count
+        self._extended = extended
 
     @classmethod
     def read(
@@ -731,31 +735,35 @@ class FrameTable:
         extended_offsets: ExtendedOffsets | None = None,
         endianness: str = "<",
     ) -> FrameTable | None:
-        """Read the Basic Offset Table at `start` (and decode `extended_offsets`).
-
-        Returns ``None`` when neither table has entries.
+        """Read the header of the Basic Offset Table item at `start` (not its entries) and
+        decode `extended_offsets`; return ``None`` when neither table has entries.
 
         :raises InvalidDicomError: a Basic Offset Table item or Extended Offset
             Table that cannot be read (the errors of :func:`frame_fragment_ranges`).
         """
         _check_endianness(endianness)
-        basic_offsets, first_fragment = _read_basic_offset_table(read_at, start, end, endianness)
+        length = _basic_offset_table_length(read_at, start, end, endianness)
+        first_fragment = start + _ITEM_HEADER_LENGTH + length
         table = _decode_extended_offsets(extended_offsets, endianness)
         if table is not None:
             offsets = [offset for offset, _ in table]
             lengths = [length for _, length in table]
-            return cls(read_at, end, endianness, first_fragment, offsets, lengths)
-        if basic_offsets:
-            return cls(read_at, end, endianness, first_fragment, basic_offsets, None)
+            return cls(read_at, end, endianness, first_fragment, len(table), (offsets, lengths))
+        if length:
+            return cls(read_at, end, endianness, first_fragment, length // 4, None)
         return None
 
-    def _check_entries(self) -> bool:
-        # PS3.5 A.4: the first Basic Offset Table entry is 0 (the rest is checked per frame,
-        # so that opening a 100,000-frame file does not cost a pass over its table)
-        return self.lengths is not None or self.offsets[0] == 0
-
     def __len__(self) -> int:
-        return len(self.offsets)
+        return self._count
+
+    def _basic_entries(self, index: int) -> list[int]:
+        """Basic Offset Table entries `index` and `index + 1` (only the first for the last frame)."""
+        count = 2 if index + 1 < self._count else 1
+        entries_at = self._first - 4 * self._count
+        raw = self._read_at(entries_at + 4 * index, 4 * count)
+        if len(raw) != 4 * count:
+            raise _TableMismatch("the Basic Offset Table is cut short")
+        return list(struct.unpack(f"{self._endianness}{count}I", raw))
 
     def ranges(self, index: int) -> list[tuple[int, int]]:
         """The absolute (offset, length) of frame `index`'s fragments' data.
@@ -763,34 +771,32 @@ class FrameTable:
         :raises InvalidDicomError: the table does not match the items (then
             walk them all), or `index` is not a frame of the table.
         """
-        offsets, lengths = self.offsets, self.lengths
-        if not self.consistent:
-            raise _TableMismatch("the first Basic Offset Table entry is not 0")
-        if not 0 <= index < len(offsets):
+        if not 0 <= index < self._count:
             raise InvalidDicomError(
-                f"Frame index {index} is out of range: the offset table has "
-                f"{len(offsets)} entries"
+                f"Frame index {index} is out of range: the offset table has {self._count} entries"
             )
-        offset = self._first + offsets[index]
-        if lengths is not None:
+        if self._extended is not None:
+            offsets, lengths = self._extended
             length = lengths[index]
             if index and offsets[index] < offsets[index - 1] + _ITEM_HEADER_LENGTH + lengths[index - 1]:
                 raise _TableMismatch(f"Extended Offset Table entry {index} overlaps frame {index - 1}")
             _check_extended_entry(
-                self._read_at, self._first, self._end, self._endianness, index,
-                self.offsets[index], length,
+                self._read_at, self._first, self._end, self._endianness, index, offsets[index], length
             )
-            return [(offset + _ITEM_HEADER_LENGTH, length)]
+            return [(self._first + offsets[index] + _ITEM_HEADER_LENGTH, length)]
+        entries = self._basic_entries(index)
+        if index == 0 and entries[0] != 0:
+            raise _TableMismatch("the first Basic Offset Table entry is not 0")  # PS3.5 A.4
         stop = None
-        if index + 1 < len(offsets):
-            if offsets[index + 1] <= offsets[index]:
+        if len(entries) == 2:
+            if entries[1] <= entries[0]:
                 raise _TableMismatch(f"Basic Offset Table entry {index + 1} does not increase")
-            stop = self._first + offsets[index + 1]
+            stop = self._first + entries[1]
         fragments = _walk_fragments(
-            self._read_at, offset, self._end, self._endianness, stop_at=stop
+            self._read_at, self._first + entries[0], self._end, self._endianness, stop_at=stop
         )
         if fragments.count == 0:
-            raise _TableMismatch(f"no fragment item at byte offset {offset}")
+            raise _TableMismatch(f"no fragment item at Basic Offset Table entry {index}")
         return fragments.ranges()
 
 

@@ -337,7 +337,7 @@ class ElementSource(_SourceBase):
                         self._read_at, self._offset, self._value_end(), extended_offsets=self._extended
                     )
                     self._table_read = True
-        if self._table is not None and self._table.consistent:
+        if self._table is not None:
             return self._table
         return self._build_index()
 
