@@ -10,10 +10,13 @@ raises :class:`~dicom_pixels.errors.InvalidDicomError` (or its subclass
 :class:`~dicom_pixels.errors.TruncatedDataError`) with the item index and byte
 offset in the message.
 
-Frame boundaries are worked out in one place, :func:`frame_fragment_ranges`,
-which walks only the 8-byte item headers through a random-access
-``read_at(offset, length)`` callable; every other reading function is built on
-it, so the lazy file reader and the in-memory functions always agree.
+Frame boundaries are worked out in one place, :func:`build_frame_index`
+(:func:`frame_fragment_ranges` gives its result as lists), which walks only
+the item headers through a random-access ``read_at(offset, length)`` callable;
+every other reading function is built on it, so the lazy file reader and the
+in-memory functions always agree. With an offset table the lazy reader locates
+frame *i* with :class:`FrameTable` in a few reads, checks what it reads, and
+falls back to the walk (and its errors) when the table proves wrong.
 
 >>> from dicom_pixels.encaps import encapsulate, generate_frames
 >>> data = encapsulate([b"\\xff\\xd8one\\xff\\xd9", b"\\xff\\xd8two\\xff\\xd9"])
@@ -811,11 +814,14 @@ def frame_fragment_ranges(
 ) -> list[list[tuple[int, int]]]:
     """Return where each frame's data lies, reading item headers only.
 
-    This is the frame index the lazy file reader builds once per file: frame
-    *i* is the concatenation of ``read_at(offset, length)`` over
-    ``ranges[i]``. Only the 8-byte item headers, the Basic Offset Table and,
-    when the end-of-image heuristic is needed, the last 10 bytes of each
-    fragment are read, never whole fragments.
+    Frame *i* is the concatenation of ``read_at(offset, length)`` over
+    ``ranges[i]`` (empty fragments give no range). Only the item headers, the
+    Basic Offset Table and, when the end-of-image heuristic is needed, the last
+    10 bytes of each fragment are read, never whole fragments; runs of tiny
+    items are read in blocks. :func:`build_frame_index` gives the same frames
+    in compact form: the index the lazy file reader builds once per file when
+    there is no offset table (with one, :class:`FrameTable` locates each frame
+    in a few reads).
 
     Frame boundaries, in order of preference (the same rules, and results, as
     :func:`pydicom.encaps.generate_fragmented_frames`):
