@@ -165,6 +165,23 @@ def test_a_path_reads_header_table_and_frame_only(tmp_path):
         assert src.frame_index is None  # nothing was walked
 
 
+def test_a_source_reading_many_frames_walks_the_items_once_instead_of_locating_each():
+    from dicom_pixels import source
+
+    data, arr, frames = _file_with_table("basic", count=300)
+    f = CountingFile(data)
+    with open_source(f) as src:
+        header_reads = f.reads
+        encoded = [src.read_frame(i)[0] for i in range(300)]
+        assert src.frame_index is not None and len(src.frame_index) == 300
+    assert encoded == [frame + b"\x00" * (len(frame) % 2) for frame in frames]
+    lookups = source._TABLE_LOOKUPS_BEFORE_WALK
+    # the first frames located from the table (up to 4 reads each), then one walk of
+    # 300 item headers and the delimiter, then one read per frame
+    assert f.reads - header_reads <= 1 + 4 * lookups + 301 + 300
+    np.testing.assert_array_equal(dp.pixel_array(io.BytesIO(data)), arr)
+
+
 @pytest.mark.parametrize(
     ("offsets", "message"),
     [
@@ -357,6 +374,16 @@ def test_the_eoi_variant_of_the_flood_finds_the_frames_with_little_memory():
 
     found, peak = _traced(frames_read)
     assert found == jpeg
+    assert f.reads < len(value) / (1 << 20) + 100, f.reads
+    assert peak < 6 << 20, peak
+
+
+def test_a_flood_after_the_last_frame_of_a_table_is_walked_in_blocks():
+    frames, arr = _rle_frames(2, rows=32, cols=32)
+    value = encaps.encapsulate(frames) + EMPTY_ITEM * FLOOD
+    f = CountingFile(_part10(value, 2, 32, 32))
+    result, peak = _traced(lambda: dp.pixel_array(f, index=1))
+    np.testing.assert_array_equal(result, arr[1])
     assert f.reads < len(value) / (1 << 20) + 100, f.reads
     assert peak < 6 << 20, peak
 

@@ -53,6 +53,10 @@ IMAGE_PIXEL_OPTIONS = frozenset(
     | {"pixel_keyword", "pixel_vr", "transfer_syntax_uid", "extended_offsets"}
 )
 
+# A source that has located this many frames from an offset table walks the item headers
+# once instead and uses the index for the remaining frames.
+_TABLE_LOOKUPS_BEFORE_WALK = 16
+
 
 @runtime_checkable
 class PixelSource(Protocol):
@@ -166,6 +170,7 @@ class ElementSource(_SourceBase):
         self.frame_index = frame_index
         self._table: encaps.FrameTable | None = None
         self._table_read = False
+        self._table_lookups = 0
         self._ranges_lock = threading.Lock()
         self._native_frames: int | None = None
         #: the parsed file when the source is a Part 10 file (for ``ds_out``).
@@ -382,6 +387,11 @@ class ElementSource(_SourceBase):
         """The absolute (offset, length) of frame *index*'s fragments' data."""
         locator = self._locator()
         if isinstance(locator, encaps.FrameTable):
+            self._table_lookups += 1
+            if self._table_lookups > _TABLE_LOOKUPS_BEFORE_WALK:
+                # Many frames of this source are read (a whole decode): one walk of the
+                # item headers costs fewer reads than locating each frame from the table.
+                return self._build_index().ranges(index)
             try:
                 return locator.ranges(index)
             except InvalidDicomError:
