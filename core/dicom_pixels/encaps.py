@@ -391,7 +391,7 @@ def _walk_fragments(
     """Walk the fragment items from `pos` to the Sequence Delimitation Item or the end of data.
 
     With `stop_at`, stop there instead, raising :class:`_TableMismatch` if an item
-    runs across it. Raises what :func:`_iter_fragment_items` raises for bad items.
+    runs across it or the items end before it. Raises what :func:`_iter_fragment_items` raises for bad items.
     Costs one read per item header while items are large and one per
     :data:`_BLOCK_SIZE` bytes when they are tiny; memory grows with the non-empty
     fragments only (at most :data:`~dicom_pixels.frame_index.MAX_FRAGMENTS`).
@@ -443,6 +443,8 @@ def _walk_fragments(
         count += 1
         pos += _ITEM_HEADER_LENGTH + length
         dense = dense + 1 if length < _DENSE_LENGTH else 0
+    if stop_at is not None and pos != stop_at:
+        raise _TableMismatch(f"the items end at byte offset {pos}, before {stop_at}")
     return _Fragments(first, pos, count, offsets, lengths, items)
 
 
@@ -795,6 +797,8 @@ class FrameTable:
             if entries[1] <= entries[0]:
                 raise _TableMismatch(f"Basic Offset Table entry {index + 1} does not increase")
             stop = self._first + entries[1]
+            if self._end is not None and stop > self._end:
+                raise _TableMismatch(f"Basic Offset Table entry {index + 1} points past the end")
         fragments = _walk_fragments(
             self._read_at, self._first + entries[0], self._end, self._endianness, stop_at=stop
         )
