@@ -360,12 +360,13 @@ class ElementSource(_SourceBase):
                 key = None
                 if self._index_path is not None and self._extended is None:
                     # Taken once opened: a file replaced since has another identity, and one
-                    # rewritten in place another size or time (then it is walked again).
+                    # rewritten in place another size or time (then it is walked again). A
+                    # size other than the open stream's means the path is another file now.
                     path, how_read = self._index_path
                     identity = file_identity(path)
                     # what the walk depends on besides the file: where the value is and
                     # the Number of Frames (PS3.5 A.4: frames without an offset table)
-                    if identity is not None:
+                    if identity is not None and identity[1] == self._stream_size:
                         key = (identity, how_read, self._offset, self._length, self.image.number_of_frames)
                 index = None if key is None else INDEX_CACHE.get(key)
                 if index is None:
