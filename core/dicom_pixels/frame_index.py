@@ -36,6 +36,7 @@ __all__ = [
     "FrameIndex",
     "FrameIndexCache",
     "file_identity",
+    "read_ranges",
 ]
 
 #: The most non-empty fragments one encapsulated value may have: above it the
