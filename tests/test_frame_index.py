@@ -10,6 +10,7 @@ seconds, and their cost is measured in reads and traced memory.
 
 from __future__ import annotations
 
+import functools
 import io
 import pickle
 import struct
@@ -59,8 +60,10 @@ def _item(data: bytes) -> bytes:
     return ITEM + struct.pack("<I", len(data)) + data
 
 
+@functools.lru_cache(maxsize=8)
 def _rle_frames(count: int, rows: int = 8, cols: int = 8) -> tuple[list[bytes], np.ndarray]:
-    """`count` distinct 8-bit frames and their RLE encodings (the native plugin's encoder)."""
+    """`count` distinct 8-bit frames and their RLE encodings (the native plugin's encoder;
+    kept between tests, which do not change them)."""
     from dicom_pixels.codec import EncodeFrame
     from dicom_pixels.description import ImageDescription
     from dicom_pixels_native.rle import encode_rle
