@@ -360,11 +360,9 @@ class _Fragments:
             return None
         return first_in_run + (position - run_start) // _ITEM_HEADER_LENGTH
 
-    def ranges(self, first: int = 0, stop: int | None = None) -> list[tuple[int, int]]:
-        """The (offset, length) of the non-empty fragments among items `first` to `stop`."""
-        lo = bisect.bisect_left(self.items, first)
-        hi = len(self.items) if stop is None else bisect.bisect_left(self.items, stop)
-        return list(zip(self.offsets[lo:hi], self.lengths[lo:hi]))
+    def ranges(self) -> list[tuple[int, int]]:
+        """The (offset, length) of the non-empty fragments."""
+        return list(zip(self.offsets, self.lengths))
 
 
 def _empty_run(block: bytes, position: int, empty_item: bytes) -> int:
@@ -391,8 +389,9 @@ def _walk_fragments(
     """Walk the fragment items from `pos` to the Sequence Delimitation Item or the end of data.
 
     With `stop_at`, stop there instead, raising :class:`_TableMismatch` if an item
-    runs across it or the items end before it. Raises what :func:`_iter_fragment_items` raises for bad items.
-    Costs one read per item header while items are large and one per
+    runs across it or the items end before it. Bad items raise as in
+    :func:`_iter_fragment_items`. Costs one read per item header while items are
+    large and one per
     :data:`_BLOCK_SIZE` bytes when they are tiny; memory grows with the non-empty
     fragments only (at most :data:`~dicom_pixels.frame_index.MAX_FRAGMENTS`).
     """
