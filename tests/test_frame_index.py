@@ -238,6 +238,24 @@ def test_frames_of_several_fragments_and_empty_items_are_located_from_the_table(
         assert src.frame_index is None
 
 
+def test_a_frame_of_many_fragments_is_read_with_one_read():
+    frame = bytes(range(200))
+    value = encaps.encapsulate([frame, frame[::-1]], fragments_per_frame=50)
+    with open_source(io.BytesIO(_part10(value, 2, 10, 20, ts=JPEG_BASELINE))) as src:
+        assert src.read_frame(1)[0] == frame[::-1]
+        ranges = src._fragment_ranges(1)
+        assert len(ranges) == 50
+        reads: list[int] = []
+
+        def counting_read_at(offset, length):
+            reads.append(length)
+            return src._read_at(offset, length)
+
+        # one read of the frame's span; the item headers between fragments are cut out
+        assert frame_index.read_ranges(ranges, counting_read_at) == frame[::-1]
+        assert reads == [200 + 49 * 8]
+
+
 # Without a table: indexed once per file --------------------------------------------------
 
 
@@ -260,6 +278,17 @@ def test_without_a_table_the_index_is_built_once_and_reused_across_opens(tmp_pat
             assert again.dicom.bytes_read - header == 8 + len(encoded)
             assert again.frame_index is first.frame_index
         np.testing.assert_array_equal(dp.pixel_array(path, index=index), arr[index])
+
+
+def test_the_warnings_of_an_index_are_given_again_when_it_comes_from_the_cache(tmp_path):
+    # no offset table, more fragments than frames, and no JPEG EOI marker at the end
+    jpeg = [b"\xff\xd8ab\xff\xd9", b"\xff\xd8cd", b"ef"]
+    path = tmp_path / "no_eoi.dcm"
+    path.write_bytes(_part10(_item(b"") + b"".join(_item(f) for f in jpeg), 2, 8, 8, ts=JPEG_BASELINE))
+    for _ in range(2):
+        with pytest.warns(UserWarning, match="without a JPEG EOI/EOC marker"), open_source(path) as src:
+            assert src.read_frame(1)[0] == b"\xff\xd8cdef"
+    assert len(INDEX_CACHE) == 1
 
 
 def test_a_changed_file_is_indexed_again(tmp_path):
