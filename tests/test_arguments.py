@@ -145,6 +145,9 @@ CASES: list[tuple[Callable[..., Any], Callable[[], Any], type[Exception], str]] 
     (encaps.frame_fragment_ranges, lambda: encaps.frame_fragment_ranges(_read_at, 0, None, number_of_frame=2),
      ArgumentTypeError, "frame_fragment_ranges() got an unexpected keyword argument 'number_of_frame' (did you "
      "mean 'number_of_frames'?)"),
+    (encaps.build_frame_index, lambda: encaps.build_frame_index(_read_at, 0, None, number_of_frame=2),
+     ArgumentTypeError, "build_frame_index() got an unexpected keyword argument 'number_of_frame' (did you "
+     "mean 'number_of_frames'?)"),
     (encaps.fragment_frame, lambda: list(encaps.fragment_frame("abcd")), ArgumentTypeError, "'frame' must be bytes"),
     (encaps.fragment_frame, lambda: list(encaps.fragment_frame(b"abcd", 1.0)), ArgumentTypeError,
      "'nr_fragments' must be an integer"),

@@ -12,7 +12,8 @@ BENCH = Path(__file__).parent / "benchmarks" / "bench.py"
 pytest.importorskip("imagecodecs", reason="the benchmark generates its JPEG workloads with imagecodecs")
 
 
-WORKLOADS = ["native", "rle", "jpegls", "j2k", "htj2k", "us_jpeg", "wsi_tiles", "ct_files", "one_of_2000"]
+WORKLOADS = ["native", "rle", "jpegls", "j2k", "htj2k", "us_jpeg", "wsi_tiles", "ct_files", "one_of_2000",
+             "random_frames"]
 
 
 def test_benchmark_prints_a_row_per_workload_at_tiny_scale(tmp_path):
@@ -32,6 +33,10 @@ def test_benchmark_prints_a_row_per_workload_at_tiny_scale(tmp_path):
         assert "htj2k: left out: imagecodecs" in result.stdout
     assert [r.split("|")[1].split()[0] for r in rows] == expected
     assert "read 1.00 frames of bytes" in result.stdout
+    # fresh pixel_array(path, index=k) calls, each library timed per call in the same run
+    random_row = next(r for r in rows if r.startswith("| random_frames"))
+    assert "(150 calls, " in random_row and "ms per call vs pydicom's" in random_row
+    assert random_row.split("|")[7].strip().endswith("x"), random_row  # the ratio to pydicom
     assert "Warning" not in result.stderr, "the generated files are valid (e.g. UIDs of at most 64 characters)"
 
 

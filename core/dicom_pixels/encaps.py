@@ -10,10 +10,13 @@ raises :class:`~dicom_pixels.errors.InvalidDicomError` (or its subclass
 :class:`~dicom_pixels.errors.TruncatedDataError`) with the item index and byte
 offset in the message.
 
-Frame boundaries are worked out in one place, :func:`frame_fragment_ranges`,
-which walks only the 8-byte item headers through a random-access
-``read_at(offset, length)`` callable; every other reading function is built on
-it, so the lazy file reader and the in-memory functions always agree.
+Frame boundaries are worked out in one place, :func:`build_frame_index`
+(:func:`frame_fragment_ranges` gives its result as lists), which walks only
+the item headers through a random-access ``read_at(offset, length)`` callable;
+every other reading function is built on it, so the lazy file reader and the
+in-memory functions always agree. With an offset table the lazy reader locates
+frame *i* with :class:`FrameTable` in a few reads, checks what it reads, and
+falls back to the walk (and its errors) when the table proves wrong.
 
 >>> from dicom_pixels.encaps import encapsulate, generate_frames
 >>> data = encapsulate([b"\\xff\\xd8one\\xff\\xd9", b"\\xff\\xd8two\\xff\\xd9"])
@@ -23,20 +26,28 @@ it, so the lazy file reader and the in-memory functions always agree.
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import os
 import struct
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
+from . import frame_index
 from .arguments import check_bytes, check_integer, checked_signature
 from .errors import ArgumentTypeError, InvalidDicomError, TruncatedDataError
+from .frame_index import FrameIndex
 
 __all__ = [
     "ExtendedOffsets",
+    "FrameTable",
     "ReadAt",
     "ReadableBuffer",
+    "build_frame_index",
     "encapsulate",
     "encapsulate_extended",
     "fragment_frame",
@@ -229,6 +240,19 @@ def _read_basic_offset_table(
     read_at: ReadAt, start: int, end: int | None, endianness: str
 ) -> tuple[list[int], int]:
     """Return the Basic Offset Table's offsets and the offset of the first fragment item."""
+    length = _basic_offset_table_length(read_at, start, end, endianness)
+    raw = read_at(start + _ITEM_HEADER_LENGTH, length) if length else b""
+    if len(raw) != length:
+        raise TruncatedDataError(
+            f"The Basic Offset Table item at byte offset {start} declares {length} bytes but "
+            f"only {len(raw)} could be read; check that the file was copied completely"
+        )
+    offsets = list(struct.unpack(f"{endianness}{length // 4}I", raw))
+    return offsets, start + _ITEM_HEADER_LENGTH + length
+
+
+def _basic_offset_table_length(read_at: ReadAt, start: int, end: int | None, endianness: str) -> int:
+    """Read and check the header of the Basic Offset Table item; return its length."""
     what = "the Basic Offset Table item"
     header = _read_item_header(read_at, start, end, endianness, required=True, what=what)
     assert header is not None
@@ -241,14 +265,7 @@ def _read_basic_offset_table(
             f"not a multiple of 4; {_CORRUPT_ADVICE}"
         )
     _check_item_length(length, start, end, what)
-    raw = read_at(start + _ITEM_HEADER_LENGTH, length) if length else b""
-    if len(raw) != length:
-        raise TruncatedDataError(
-            f"The Basic Offset Table item at byte offset {start} declares {length} bytes but "
-            f"only {len(raw)} could be read; check that the file was copied completely"
-        )
-    offsets = list(struct.unpack(f"{endianness}{length // 4}I", raw))
-    return offsets, start + _ITEM_HEADER_LENGTH + length
+    return length
 
 
 def _decode_uint64s(
@@ -304,11 +321,309 @@ def _decode_extended_offsets(
     return list(zip(offsets, lengths))
 
 
+# Walking many items: blocks, empty runs, compact storage ------------------------------
+
+# Item headers are read one at a time (8 bytes) while items are large, so a walk
+# reads only headers; after _DENSE_ITEMS consecutive items shorter than
+# _DENSE_LENGTH bytes, blocks of _BLOCK_SIZE bytes are read and the headers parsed
+# out of them, so a flood of tiny or empty items costs one read per block.
+_DENSE_ITEMS = 32
+_DENSE_LENGTH = 256
+_BLOCK_SIZE = 1 << 20
+
+
+@dataclass
+class _Fragments:
+    """The fragment items from `first` to `stop`, non-empty ones stored compactly.
+
+    PS3.5 A.4 allows empty fragment items; they hold no data, so only their
+    number is kept: item numbers in `items` count them.
+    """
+
+    first: int  # offset of the first item tag
+    stop: int  # offset where the walk stopped: the delimiter, the end, or `stop_at`
+    count: int  # every fragment item, empty ones included
+    offsets: array[int]  # the data offset of each non-empty fragment
+    lengths: array[int]
+    items: array[int]  # the item number (from 0) of each non-empty fragment
+
+    def item_number_at(self, position: int) -> int | None:
+        """The number of the item whose tag is at `position`, ``None`` if no item starts there."""
+        if not self.first <= position < self.stop:
+            return None
+        j = bisect.bisect_right(self.offsets, position + _ITEM_HEADER_LENGTH) - 1
+        if j >= 0 and self.offsets[j] - _ITEM_HEADER_LENGTH == position:
+            return self.items[j]
+        # otherwise `position` must be one of the empty items after non-empty item j
+        run_start = self.offsets[j] + self.lengths[j] if j >= 0 else self.first
+        first_in_run = self.items[j] + 1 if j >= 0 else 0
+        if position < run_start or (position - run_start) % _ITEM_HEADER_LENGTH:
+            return None
+        return first_in_run + (position - run_start) // _ITEM_HEADER_LENGTH
+
+    def ranges(self) -> list[tuple[int, int]]:
+        """The (offset, length) of the non-empty fragments."""
+        return list(zip(self.offsets, self.lengths))
+
+
+def _empty_run(block: bytes, position: int, empty_item: bytes) -> int:
+    """How many empty items follow each other in `block` from `position` (at least one)."""
+    whole = (len(block) - position) // _ITEM_HEADER_LENGTH
+    words = np.frombuffer(block, dtype=np.uint64, count=whole, offset=position)
+    differs = words != np.frombuffer(empty_item, dtype=np.uint64)[0]
+    first_other = int(differs.argmax())
+    return whole if not differs[first_other] else first_other
+
+
+def _too_many_fragments(position: int) -> InvalidDicomError:
+    return InvalidDicomError(
+        f"The encapsulated Pixel Data holds more than {frame_index.MAX_FRAGMENTS} non-empty "
+        f"fragment items (the next at byte offset {position}), the ceiling "
+        "dicom_pixels.frame_index.MAX_FRAGMENTS: the file is corrupt or built to exhaust "
+        "memory; if it is genuine, raise that ceiling"
+    )
+
+
+def _walk_fragments(
+    read_at: ReadAt, pos: int, end: int | None, endianness: str, *, stop_at: int | None = None
+) -> _Fragments:
+    """Walk the fragment items from `pos` to the Sequence Delimitation Item or the end of data.
+
+    With `stop_at`, stop there instead, raising :class:`_TableMismatch` if an item
+    runs across it or the items end before it. Bad items raise as in
+    :func:`_iter_fragment_items`. Costs one read per item header while items are
+    large and one per
+    :data:`_BLOCK_SIZE` bytes when they are tiny; memory grows with the non-empty
+    fragments only (at most :data:`~dicom_pixels.frame_index.MAX_FRAGMENTS`).
+    """
+    header = struct.Struct(f"{endianness}HHI")
+    empty_item = header.pack(0xFFFE, 0xE000, 0)
+    limit = frame_index.MAX_FRAGMENTS
+    offsets, lengths, items = array("Q"), array("Q"), array("Q")
+    first, count, dense = pos, 0, 0
+    block, block_start = b"", pos
+    while True:
+        if stop_at is not None and pos >= stop_at:
+            if pos > stop_at:
+                raise _TableMismatch(f"an item runs across byte offset {stop_at}")
+            break
+        at = pos - block_start
+        if not 0 <= at <= len(block) - _ITEM_HEADER_LENGTH:
+            size = _BLOCK_SIZE if dense >= _DENSE_ITEMS else _ITEM_HEADER_LENGTH
+            if end is not None:
+                size = max(0, min(size, end - pos))
+            block, block_start, at = (read_at(pos, size) if size else b""), pos, 0
+            if len(block) < _ITEM_HEADER_LENGTH:
+                if len(block) < 4:  # the end of the data, as pydicom treats it
+                    break
+                raise TruncatedDataError(
+                    f"The data ends inside the header of fragment item {count} at byte offset "
+                    f"{pos} ({len(block)} of 8 bytes present); {_CORRUPT_ADVICE}"
+                )
+        group, element, length = header.unpack_from(block, at)
+        tag = group << 16 | element
+        if tag == _SEQUENCE_DELIMITER_TAG:
+            break
+        what = f"fragment item {count}"
+        _check_item_tag(tag, pos, what)
+        _check_item_length(length, pos, end, what)
+        if length == 0:
+            run = _empty_run(block, at, empty_item) if len(block) > _ITEM_HEADER_LENGTH else 1
+            if stop_at is not None:
+                run = max(1, min(run, (stop_at - pos) // _ITEM_HEADER_LENGTH))
+            count += run
+            pos += run * _ITEM_HEADER_LENGTH
+            dense += run
+            continue
+        if len(offsets) >= limit:
+            raise _too_many_fragments(pos)
+        offsets.append(pos + _ITEM_HEADER_LENGTH)
+        lengths.append(length)
+        items.append(count)
+        count += 1
+        pos += _ITEM_HEADER_LENGTH + length
+        dense = dense + 1 if length < _DENSE_LENGTH else 0
+    if stop_at is not None and pos != stop_at:
+        raise _TableMismatch(f"the items end at byte offset {pos}, before {stop_at}")
+    return _Fragments(first, pos, count, offsets, lengths, items)
+
+
 # The frame-boundary algorithm -----------------------------------------------------------
 
 
 def _warn(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=4)
+
+
+class _TableMismatch(InvalidDicomError):
+    """An offset table entry that does not match the items it points at.
+
+    Raised by the lazy checks of :class:`FrameTable`; the reader then walks every
+    item, which reports the precise error (or finds the frames all the same).
+    """
+
+
+def _check_extended_entry(
+    read_at: ReadAt,
+    first_fragment: int,
+    end: int | None,
+    endianness: str,
+    index: int,
+    offset: int,
+    length: int,
+) -> int:
+    """Check Extended Offset Table entry `index` against its item; return the item's length."""
+    pos = first_fragment + offset
+    what = f"the fragment of frame {index} (Extended Offset Table entry {index})"
+    header = _read_item_header(read_at, pos, end, endianness, required=True, what=what)
+    assert header is not None
+    tag, item_length = header
+    _check_item_tag(tag, pos, what)
+    _check_item_length(item_length, pos, end, what)
+    if length > item_length:
+        raise InvalidDicomError(
+            f"Extended Offset Table Lengths entry {index} ({length} bytes) is larger "
+            f"than the fragment item at byte offset {pos} ({item_length} bytes); "
+            f"{_CORRUPT_ADVICE}"
+        )
+    return item_length
+
+
+def _index_frames(
+    read_at: ReadAt,
+    start: int,
+    end: int | None,
+    *,
+    number_of_frames: int | None,
+    extended_offsets: ExtendedOffsets | None,
+    endianness: str,
+) -> tuple[FrameIndex, bool]:
+    """Find every frame's fragments: the one implementation of the frame-boundary rules.
+
+    See :func:`frame_fragment_ranges` for the rules. Returns the index and
+    whether its warnings concern the last frame (``True``: warn before reading
+    it) or only the frames not found (``False``: warn after the last one).
+    """
+    basic_offsets, first_fragment = _read_basic_offset_table(read_at, start, end, endianness)
+
+    # 1. Extended Offset Table (PS3.3 C.7.6.3.1.8): byte offsets of each frame's
+    #    item tag, measured from the first item after the (empty) Basic Offset
+    #    Table; one fragment per frame, whose length is given.
+    table = _decode_extended_offsets(extended_offsets, endianness)
+    if table is not None:
+        next_free = 0
+        ranges: list[list[tuple[int, int]]] = []
+        for index, (offset, length) in enumerate(table):
+            if offset < next_free:
+                raise InvalidDicomError(
+                    f"Extended Offset Table entry {index} (offset {offset}) does not come after "
+                    f"the end of frame {index - 1} (offset {next_free}); the offsets must "
+                    f"increase (PS3.3 C.7.6.3.1.8) and {_CORRUPT_ADVICE}"
+                )
+            item_length = _check_extended_entry(
+                read_at, first_fragment, end, endianness, index, offset, length
+            )
+            next_free = offset + _ITEM_HEADER_LENGTH + item_length
+            ranges.append([(first_fragment + offset + _ITEM_HEADER_LENGTH, length)])
+        return FrameIndex.from_frames(ranges), False
+
+    fragments = _walk_fragments(read_at, first_fragment, end, endianness)
+
+    # 2. Basic Offset Table (PS3.5 A.4): byte offsets of the item tag of each
+    #    frame's first fragment, measured from the first fragment's item tag;
+    #    a frame's fragments run up to the next frame's first fragment.
+    if basic_offsets:
+        bounds = []
+        for index, offset in enumerate(basic_offsets):
+            if index and offset <= basic_offsets[index - 1]:
+                raise InvalidDicomError(
+                    f"Basic Offset Table entry {index} ({offset}) is not greater than entry "
+                    f"{index - 1} ({basic_offsets[index - 1]}); the offsets must increase "
+                    f"(PS3.5 A.4) and {_CORRUPT_ADVICE}"
+                )
+            number = fragments.item_number_at(first_fragment + offset)
+            if number is None or (index == 0 and offset != 0):
+                # PS3.5 A.4: the first offset is 0 and each points at an item tag
+                raise InvalidDicomError(
+                    f"Basic Offset Table entry {index} ({offset}, byte offset "
+                    f"{first_fragment + offset}) does not point to the start of one of the "
+                    f"{fragments.count} fragment items{' (the first entry must be 0)' if index == 0 else ''}; "
+                    f"{_CORRUPT_ADVICE}"
+                )
+            bounds.append(number)
+        bounds.append(fragments.count)
+        return _index_from_item_bounds(fragments, bounds), False
+
+    # 3. No offset table: the number of fragments and frames decide.
+    nr_fragments = fragments.count
+    if nr_fragments == 0:
+        raise InvalidDicomError(
+            f"The encapsulated Pixel Data holds no fragment items after the Basic Offset Table "
+            f"(byte offset {first_fragment}), so there is no frame to read; {_CORRUPT_ADVICE}"
+        )
+    if nr_fragments == 1:
+        # A single fragment can only be a single frame
+        return _index_from_item_bounds(fragments, [0, 1]), False
+    if not number_of_frames:
+        raise InvalidDicomError(
+            f"Unable to find the frame boundaries in the encapsulated Pixel Data: it has "
+            f"{nr_fragments} fragments and no Basic or Extended Offset Table, and the number of "
+            "frames was not given; pass number_of_frames (the Number of Frames (0028,0008) value)"
+        )
+    if nr_fragments == number_of_frames:
+        # PS3.5 A.4: a fragment never holds data of more than one frame
+        if nr_fragments > frame_index.MAX_FRAGMENTS:
+            raise _too_many_fragments(fragments.stop)
+        return _index_from_item_bounds(fragments, range(nr_fragments + 1)), False
+    if number_of_frames == 1:
+        return _index_from_item_bounds(fragments, [0, nr_fragments]), False
+    if nr_fragments < number_of_frames:
+        raise InvalidDicomError(
+            f"The encapsulated Pixel Data has {nr_fragments} fragments but {number_of_frames} "
+            "frames were expected, and a frame needs at least one fragment (PS3.5 A.4); the data "
+            "may be truncated or the Number of Frames may be wrong"
+        )
+
+    # More fragments than frames and no offset table: a frame ends with the
+    # fragment that holds its JPEG EOI / JPEG 2000 EOC marker. More frames than
+    # expected may be found, as pydicom does. Empty fragments hold no marker.
+    frame_starts = array("Q", [0])
+    last_marked = -1  # the item number of the last fragment with a marker
+    for j, (data, length) in enumerate(zip(fragments.offsets, fragments.lengths)):
+        window = min(_EOI_SEARCH_WINDOW, length)
+        if window >= len(_EOI_MARKER) and _EOI_MARKER in read_at(data + length - window, window):
+            frame_starts.append(j + 1)
+            last_marked = fragments.items[j]
+    nr_found = len(frame_starts) - 1
+    messages: tuple[str, ...] = ()
+    trailing = last_marked < nr_fragments - 1
+    if trailing:
+        frame_starts.append(len(fragments.offsets))
+        if nr_found >= number_of_frames:
+            messages = (
+                "The end of the encapsulated pixel data has been reached but no JPEG EOI/EOC "
+                f"marker was found, the final frame (frame {nr_found}) may be invalid",
+            )
+        else:
+            messages = (
+                "The end of the encapsulated pixel data has been reached but fewer frames than "
+                f"expected have been found ({nr_found + 1} of {number_of_frames}, the last "
+                "without a JPEG EOI/EOC marker). Please confirm that the generated frame data "
+                "is correct",
+            )
+    elif nr_found < number_of_frames:
+        messages = (
+            "The end of the encapsulated pixel data has been reached but fewer frames than "
+            f"expected have been found ({nr_found} of {number_of_frames})",
+        )
+    found = FrameIndex(frame_starts, fragments.offsets, fragments.lengths, messages)
+    return found, trailing
+
+
+def _index_from_item_bounds(fragments: _Fragments, bounds: Iterable[int]) -> FrameIndex:
+    """The index whose frame *i* holds the items from ``bounds[i]`` to ``bounds[i + 1]``."""
+    starts = array("Q", (bisect.bisect_left(fragments.items, bound) for bound in bounds))
+    return FrameIndex(starts, fragments.offsets, fragments.lengths)
 
 
 def _iter_frame_ranges(
@@ -321,137 +636,176 @@ def _iter_frame_ranges(
     endianness: str,
     warn: Callable[[str], None] = _warn,
 ) -> Iterator[list[tuple[int, int]]]:
-    """Yield, per frame, the absolute (offset, length) of its fragments' data.
+    """Yield, per frame, the absolute (offset, length) of its fragments' data, with the warnings
+    of :func:`frame_fragment_ranges` where pydicom gives them."""
+    index, before_last = _index_frames(
+        read_at,
+        start,
+        end,
+        number_of_frames=number_of_frames,
+        extended_offsets=extended_offsets,
+        endianness=endianness,
+    )
+    last = len(index) - 1
+    for number in range(len(index)):
+        if number == last and before_last:
+            for message in index.warnings:
+                warn(message)
+        yield index.ranges(number)
+    if not before_last:
+        for message in index.warnings:
+            warn(message)
 
-    The one implementation of the frame-boundary rules; see
-    :func:`frame_fragment_ranges` for them.
+
+@checked_signature
+def build_frame_index(
+    read_at: ReadAt,
+    start: int,
+    end: int | None,
+    *,
+    number_of_frames: int | None,
+    extended_offsets: ExtendedOffsets | None = None,
+    endianness: str = "<",
+) -> FrameIndex:
+    """Return the :class:`~dicom_pixels.frame_index.FrameIndex` of an encapsulated value.
+
+    The same frames as :func:`frame_fragment_ranges`, in compact form; warnings
+    are not issued but kept in the index's ``warnings``. Empty fragments are not
+    stored, and a walk over many tiny items reads blocks, so a value of millions
+    of empty items costs time in proportion to its size and little memory.
+
+    :raises InvalidDicomError: as :func:`frame_fragment_ranges`, and when there
+        are more than :data:`~dicom_pixels.frame_index.MAX_FRAGMENTS` non-empty
+        fragments.
+
+    >>> data = encapsulate([b"abcd", b"efgh"], has_bot=False)
+    >>> index = build_frame_index(lambda o, n: data[o:o + n], 0, len(data), number_of_frames=2)
+    >>> len(index), index.ranges(1)
+    (2, [(28, 4)])
     """
-    basic_offsets, first_fragment = _read_basic_offset_table(read_at, start, end, endianness)
+    _check_endianness(endianness)
+    return _index_frames(
+        read_at,
+        start,
+        end,
+        number_of_frames=number_of_frames,
+        extended_offsets=extended_offsets,
+        endianness=endianness,
+    )[0]
 
-    # 1. Extended Offset Table (PS3.3 C.7.6.3.1.8): byte offsets of each frame's
-    #    item tag, measured from the first item after the (empty) Basic Offset
-    #    Table; one fragment per frame, whose length is given.
-    table = _decode_extended_offsets(extended_offsets, endianness)
-    if table is not None:
-        next_free = 0
-        for index, (offset, length) in enumerate(table):
-            if offset < next_free:
-                raise InvalidDicomError(
-                    f"Extended Offset Table entry {index} (offset {offset}) does not come after "
-                    f"the end of frame {index - 1} (offset {next_free}); the offsets must "
-                    f"increase (PS3.3 C.7.6.3.1.8) and {_CORRUPT_ADVICE}"
-                )
-            pos = first_fragment + offset
-            what = f"the fragment of frame {index} (Extended Offset Table entry {index})"
-            header = _read_item_header(read_at, pos, end, endianness, required=True, what=what)
-            assert header is not None
-            tag, item_length = header
-            _check_item_tag(tag, pos, what)
-            _check_item_length(item_length, pos, end, what)
-            if length > item_length:
-                raise InvalidDicomError(
-                    f"Extended Offset Table Lengths entry {index} ({length} bytes) is larger "
-                    f"than the fragment item at byte offset {pos} ({item_length} bytes); "
-                    f"{_CORRUPT_ADVICE}"
-                )
-            next_free = offset + _ITEM_HEADER_LENGTH + item_length
-            yield [(pos + _ITEM_HEADER_LENGTH, length)]
-        return
 
-    fragments = list(_iter_fragment_items(read_at, first_fragment, end, endianness))
+class FrameTable:
+    """An offset table, locating any frame with a few reads and checking it as it goes.
 
-    # 2. Basic Offset Table (PS3.5 A.4): byte offsets of the item tag of each
-    #    frame's first fragment, measured from the first fragment's item tag;
-    #    a frame's fragments run up to the next frame's first fragment.
-    if basic_offsets:
-        item_index = {
-            data - _ITEM_HEADER_LENGTH - first_fragment: i for i, (data, _) in enumerate(fragments)
-        }
-        bounds = []
-        for index, offset in enumerate(basic_offsets):
-            if index and offset <= basic_offsets[index - 1]:
-                raise InvalidDicomError(
-                    f"Basic Offset Table entry {index} ({offset}) is not greater than entry "
-                    f"{index - 1} ({basic_offsets[index - 1]}); the offsets must increase "
-                    f"(PS3.5 A.4) and {_CORRUPT_ADVICE}"
-                )
-            if offset not in item_index or (index == 0 and offset != 0):
-                # PS3.5 A.4: the first offset is 0 and each points at an item tag
-                raise InvalidDicomError(
-                    f"Basic Offset Table entry {index} ({offset}, byte offset "
-                    f"{first_fragment + offset}) does not point to the start of one of the "
-                    f"{len(fragments)} fragment items{' (the first entry must be 0)' if index == 0 else ''}; "
-                    f"{_CORRUPT_ADVICE}"
-                )
-            bounds.append(item_index[offset])
-        bounds.append(len(fragments))
-        for first, stop in itertools.pairwise(bounds):
-            yield fragments[first:stop]
-        return
+    With a Basic Offset Table (PS3.5 A.4) frame *i*'s items run from entry *i*
+    to entry *i + 1* (the last to the Sequence Delimitation Item); only those two
+    entries are read, so a frame costs the same in a file of a million frames.
+    With an Extended Offset Table (PS3.3 C.7.6.3.1.8) frame *i* is one fragment
+    of the given length. Each frame is checked when it is located: its entries
+    increase (the first is 0), an item tag at the offset, item lengths that fit
+    the data and end at the next entry. A failed check raises
+    :class:`InvalidDicomError`: the caller then walks every item with
+    :func:`build_frame_index`, which gives the frames or the precise error.
 
-    # 3. No offset table: the number of fragments and frames decide.
-    nr_fragments = len(fragments)
-    if nr_fragments == 0:
-        raise InvalidDicomError(
-            f"The encapsulated Pixel Data holds no fragment items after the Basic Offset Table "
-            f"(byte offset {first_fragment}), so there is no frame to read; {_CORRUPT_ADVICE}"
-        )
-    if nr_fragments == 1:
-        # A single fragment can only be a single frame
-        yield fragments
-        return
-    if not number_of_frames:
-        raise InvalidDicomError(
-            f"Unable to find the frame boundaries in the encapsulated Pixel Data: it has "
-            f"{nr_fragments} fragments and no Basic or Extended Offset Table, and the number of "
-            "frames was not given; pass number_of_frames (the Number of Frames (0028,0008) value)"
-        )
-    if nr_fragments == number_of_frames:
-        # PS3.5 A.4: a fragment never holds data of more than one frame
-        for fragment in fragments:
-            yield [fragment]
-        return
-    if number_of_frames == 1:
-        yield fragments
-        return
-    if nr_fragments < number_of_frames:
-        raise InvalidDicomError(
-            f"The encapsulated Pixel Data has {nr_fragments} fragments but {number_of_frames} "
-            "frames were expected, and a frame needs at least one fragment (PS3.5 A.4); the data "
-            "may be truncated or the Number of Frames may be wrong"
-        )
+    Use :meth:`read`, which returns ``None`` when the value has no table.
 
-    # More fragments than frames and no offset table: a frame ends with the
-    # fragment that holds its JPEG EOI / JPEG 2000 EOC marker. More frames than
-    # expected may be found, as pydicom does.
-    frame: list[tuple[int, int]] = []
-    nr_found = 0
-    for data, length in fragments:
-        frame.append((data, length))
-        window = min(_EOI_SEARCH_WINDOW, length)
-        if window >= len(_EOI_MARKER) and _EOI_MARKER in read_at(data + length - window, window):
-            yield frame
-            nr_found += 1
-            frame = []
-    if frame:
-        if nr_found >= number_of_frames:
-            warn(
-                "The end of the encapsulated pixel data has been reached but no JPEG EOI/EOC "
-                f"marker was found, the final frame (frame {nr_found}) may be invalid"
+    >>> data = encapsulate([b"ab", b"cdef"])
+    >>> table = FrameTable.read(lambda o, n: data[o:o + n], 0, len(data))
+    >>> len(table), table.ranges(1)
+    (2, [(34, 4)])
+    """
+
+    def __init__(
+        self,
+        read_at: ReadAt,
+        end: int | None,
+        endianness: str,
+        first_fragment: int,
+        count: int,
+        extended: tuple[list[int], list[int]] | None,
+    ) -> None:
+        self._read_at = read_at
+        self._end = end
+        self._endianness = endianness
+        self._first = first_fragment
+        self._count = count
+        self._extended = extended
+
+    @classmethod
+    def read(
+        cls,
+        read_at: ReadAt,
+        start: int,
+        end: int | None,
+        *,
+        extended_offsets: ExtendedOffsets | None = None,
+        endianness: str = "<",
+    ) -> FrameTable | None:
+        """Read the header of the Basic Offset Table item at `start` (not its entries) and
+        decode `extended_offsets`; return ``None`` when neither table has entries.
+
+        :raises InvalidDicomError: a Basic Offset Table item or Extended Offset
+            Table that cannot be read (the errors of :func:`frame_fragment_ranges`).
+        """
+        _check_endianness(endianness)
+        length = _basic_offset_table_length(read_at, start, end, endianness)
+        first_fragment = start + _ITEM_HEADER_LENGTH + length
+        table = _decode_extended_offsets(extended_offsets, endianness)
+        if table is not None:
+            offsets = [offset for offset, _ in table]
+            lengths = [length for _, length in table]
+            return cls(read_at, end, endianness, first_fragment, len(table), (offsets, lengths))
+        if length:
+            return cls(read_at, end, endianness, first_fragment, length // 4, None)
+        return None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _basic_entries(self, index: int) -> list[int]:
+        """Basic Offset Table entries `index` and `index + 1` (only the first for the last frame)."""
+        count = 2 if index + 1 < self._count else 1
+        entries_at = self._first - 4 * self._count
+        raw = self._read_at(entries_at + 4 * index, 4 * count)
+        if len(raw) != 4 * count:
+            raise _TableMismatch("the Basic Offset Table is cut short")
+        return list(struct.unpack(f"{self._endianness}{count}I", raw))
+
+    def ranges(self, index: int) -> list[tuple[int, int]]:
+        """The absolute (offset, length) of frame `index`'s fragments' data.
+
+        :raises InvalidDicomError: the table does not match the items (then
+            walk them all), or `index` is not a frame of the table.
+        """
+        if not 0 <= index < self._count:
+            raise InvalidDicomError(
+                f"Frame index {index} is out of range: the offset table has {self._count} entries"
             )
-        else:
-            warn(
-                "The end of the encapsulated pixel data has been reached but fewer frames than "
-                f"expected have been found ({nr_found + 1} of {number_of_frames}, the last "
-                "without a JPEG EOI/EOC marker). Please confirm that the generated frame data "
-                "is correct"
+        if self._extended is not None:
+            offsets, lengths = self._extended
+            length = lengths[index]
+            if index and offsets[index] < offsets[index - 1] + _ITEM_HEADER_LENGTH + lengths[index - 1]:
+                raise _TableMismatch(f"Extended Offset Table entry {index} overlaps frame {index - 1}")
+            _check_extended_entry(
+                self._read_at, self._first, self._end, self._endianness, index, offsets[index], length
             )
-        yield frame
-    elif nr_found < number_of_frames:
-        warn(
-            "The end of the encapsulated pixel data has been reached but fewer frames than "
-            f"expected have been found ({nr_found} of {number_of_frames})"
+            return [(self._first + offsets[index] + _ITEM_HEADER_LENGTH, length)]
+        entries = self._basic_entries(index)
+        if index == 0 and entries[0] != 0:
+            raise _TableMismatch("the first Basic Offset Table entry is not 0")  # PS3.5 A.4
+        stop = None
+        if len(entries) == 2:
+            if entries[1] <= entries[0]:
+                raise _TableMismatch(f"Basic Offset Table entry {index + 1} does not increase")
+            stop = self._first + entries[1]
+            if self._end is not None and stop > self._end:
+                raise _TableMismatch(f"Basic Offset Table entry {index + 1} points past the end")
+        fragments = _walk_fragments(
+            self._read_at, self._first + entries[0], self._end, self._endianness, stop_at=stop
         )
+        if fragments.count == 0:
+            raise _TableMismatch(f"no fragment item at Basic Offset Table entry {index}")
+        return fragments.ranges()
 
 
 @checked_signature
@@ -466,11 +820,14 @@ def frame_fragment_ranges(
 ) -> list[list[tuple[int, int]]]:
     """Return where each frame's data lies, reading item headers only.
 
-    This is the frame index the lazy file reader builds once per file: frame
-    *i* is the concatenation of ``read_at(offset, length)`` over
-    ``ranges[i]``. Only the 8-byte item headers, the Basic Offset Table and,
-    when the end-of-image heuristic is needed, the last 10 bytes of each
-    fragment are read, never whole fragments.
+    Frame *i* is the concatenation of ``read_at(offset, length)`` over
+    ``ranges[i]`` (empty fragments give no range). Only the item headers, the
+    Basic Offset Table and, when the end-of-image heuristic is needed, the last
+    10 bytes of each fragment are read, never whole fragments; runs of tiny
+    items are read in blocks. :func:`build_frame_index` gives the same frames
+    in compact form: the index the lazy file reader builds once per file when
+    there is no offset table (with one, :class:`FrameTable` locates each frame
+    in a few reads).
 
     Frame boundaries, in order of preference (the same rules, and results, as
     :func:`pydicom.encaps.generate_fragmented_frames`):

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 from . import encaps
 from .description import IMAGE_PIXEL_KEYWORDS, PIXEL_KEYWORDS, ImageDescription
 from .errors import InvalidDicomError, InvalidPixelDescriptionError, TruncatedDataError
+from .frame_index import INDEX_CACHE, FrameIndex, file_identity, read_ranges
 from .reader import DicomFile, PixelElement, read_dicom
 
 __all__ = [
@@ -51,6 +52,10 @@ IMAGE_PIXEL_OPTIONS = frozenset(
     {attr for _, attr in IMAGE_PIXEL_KEYWORDS.values()}
     | {"pixel_keyword", "pixel_vr", "transfer_syntax_uid", "extended_offsets"}
 )
+
+# A source that has located this many frames from an offset table walks the item headers
+# once instead and uses the index for the remaining frames.
+_TABLE_LOOKUPS_BEFORE_WALK = 16
 
 
 @runtime_checkable
@@ -106,9 +111,10 @@ class ElementSource(_SourceBase):
     """Frames of one pixel element whose value is reachable by random access.
 
     Native data: frame *i* is the byte range of its bits (PS3.5 8.1.1; 1-bit
-    frames may start mid-byte). Encapsulated data: the fragment table is built
-    once from item headers (PS3.5 A.4) and frame *i* is the join of its
-    fragments.
+    frames may start mid-byte). Encapsulated data: frame *i* is located from the
+    Basic or Extended Offset Table (a few reads, checked as it is read), or,
+    without a usable table, from a :class:`~dicom_pixels.frame_index.FrameIndex`
+    built once from the item headers (PS3.5 A.4); it is the join of its fragments.
 
     :param name: for messages.
     :param image: the description.
@@ -123,6 +129,11 @@ class ElementSource(_SourceBase):
         *offset* without an intermediate copy (optional; see :meth:`readinto_native_frame`).
     :param memory: the stream itself when it is already in memory (a dataset's
         value), for :meth:`native_memory`.
+    :param index_path: the path of the file and how it was read (its transfer syntax),
+        so that the frame index of encapsulated data without an offset table is taken
+        from, and kept in, :data:`~dicom_pixels.frame_index.INDEX_CACHE`, keyed by the
+        file's :func:`~dicom_pixels.frame_index.file_identity`.
+    :param frame_index: a frame index already built for this value (e.g. unpickled).
     """
 
     def __init__(
@@ -139,6 +150,8 @@ class ElementSource(_SourceBase):
         closer: Callable[[], None] | None = None,
         readinto_at: Callable[[int, Any], int] | None = None,
         memory: memoryview | None = None,
+        index_path: tuple[str | os.PathLike[str], str] | None = None,
+        frame_index: FrameIndex | None = None,
     ) -> None:
         self.name = name
         self.image = image
@@ -151,7 +164,13 @@ class ElementSource(_SourceBase):
         self._extended = extended_offsets
         self._allow_excess = allow_excess_frames
         self._closer = closer
-        self._ranges: list[list[tuple[int, int]]] | None = None
+        self._index_path = index_path
+        #: where each encapsulated frame lies, once the fragments were walked (no usable
+        #: offset table); picklable, and shared through the process-wide cache.
+        self.frame_index = frame_index
+        self._table: encaps.FrameTable | None = None
+        self._table_read = False
+        self._table_lookups = 0
         self._ranges_lock = threading.Lock()
         self._native_frames: int | None = None
         #: the parsed file when the source is a Part 10 file (for ``ds_out``).
@@ -311,28 +330,86 @@ class ElementSource(_SourceBase):
 
     # -- encapsulated -----------------------------------------------------------------------
 
-    def _fragment_ranges(self) -> list[list[tuple[int, int]]]:
-        if self._ranges is None:
+    def _locator(self) -> FrameIndex | encaps.FrameTable:
+        """The frame index once built, else the offset table when it has entries (frames are
+        then located from it, a few reads each), else the frame index, built now."""
+        if self.frame_index is not None:
+            return self.frame_index
+        if not self._table_read:
             with self._ranges_lock:
-                if self._ranges is None:
-                    end = self._stream_size if self._length is None else self._offset + self._length
-                    self._ranges = encaps.frame_fragment_ranges(
+                if not self._table_read:
+                    self._table = encaps.FrameTable.read(
+                        self._read_at, self._offset, self._value_end(), extended_offsets=self._extended
+                    )
+                    self._table_read = True
+        if self._table is not None:
+            return self._table
+        return self._build_index()
+
+    def _value_end(self) -> int:
+        return self._stream_size if self._length is None else self._offset + self._length
+
+    def _build_index(self) -> FrameIndex:
+        """Walk every fragment item once (PS3.5 A.4), or take the index of this file
+        from :data:`~dicom_pixels.frame_index.INDEX_CACHE` when it was walked before."""
+        built = self.frame_index
+        if built is not None:
+            return built
+        with self._ranges_lock:
+            if self.frame_index is None:
+                key = None
+                if self._index_path is not None and self._extended is None:
+                    # Taken once opened: a file replaced since has another identity, and one
+                    # rewritten in place another size or time (then it is walked again). A
+                    # size other than the open stream's means the path is another file now.
+                    path, how_read = self._index_path
+                    identity = file_identity(path)
+                    # what the walk depends on besides the file: where the value is and
+                    # the Number of Frames (PS3.5 A.4: frames without an offset table)
+                    if identity is not None and identity[1] == self._stream_size:
+                        key = (identity, how_read, self._offset, self._length, self.image.number_of_frames)
+                index = None if key is None else INDEX_CACHE.get(key)
+                if index is None:
+                    index = encaps.build_frame_index(
                         self._read_at,
                         self._offset,
-                        end,
+                        self._value_end(),
                         number_of_frames=self.image.number_of_frames,
                         extended_offsets=self._extended,
                     )
-        return self._ranges
+                    if key is not None:
+                        INDEX_CACHE.put(key, index)
+                for message in index.warnings:
+                    warnings.warn(message, UserWarning, stacklevel=5)
+                self.frame_index = index
+            return self.frame_index
+
+    def _fragment_ranges(self, index: int) -> list[tuple[int, int]]:
+        """The absolute (offset, length) of frame *index*'s fragments' data."""
+        locator = self._locator()
+        if isinstance(locator, encaps.FrameTable):
+            self._table_lookups += 1
+            if self._table_lookups > _TABLE_LOOKUPS_BEFORE_WALK:
+                # Many frames of this source are read (a whole decode): one walk of the
+                # item headers costs fewer reads than locating each frame from the table.
+                return self._build_index().ranges(index)
+            try:
+                return locator.ranges(index)
+            except InvalidDicomError:
+                # The table proved wrong for this frame: walk every item, which either
+                # finds the frames all the same or raises the precise error.
+                return self._build_index().ranges(index)
+        return locator.ranges(index)
 
     # -- protocol ----------------------------------------------------------------------------
 
     @property
     def frame_count(self) -> int:
-        """How many frames the data holds (native: from the value length)."""
+        """How many frames the data holds (native: from the value length; encapsulated: the
+        offset table's entries, else the frames found by walking the fragments)."""
         if self._native_frames is not None:
             return self._native_frames
-        found = len(self._fragment_ranges())
+        found = len(self._locator())
         if not self._allow_excess:
             return min(found, self.image.number_of_frames)
         return found
@@ -344,10 +421,7 @@ class ElementSource(_SourceBase):
             raise self._frame_error(index, count)
         if self._native_frames is not None:
             return self._read_native(index)
-        ranges = self._fragment_ranges()[index]
-        if len(ranges) == 1:
-            return self._read_at(*ranges[0]), 0
-        return b"".join(self._read_at(offset, length) for offset, length in ranges), 0
+        return read_ranges(self._fragment_ranges(index), self._read_at), 0
 
     def encoded_length(self, index: int) -> int:
         """The number of encoded bytes of frame *index*, without reading them."""
@@ -356,7 +430,7 @@ class ElementSource(_SourceBase):
             raise self._frame_error(index, count)
         if self._native_frames is not None:
             return self.image.frame_length
-        return sum(length for _, length in self._fragment_ranges()[index])
+        return sum(length for _, length in self._fragment_ranges(index))
 
     def close(self) -> None:
         """Close the file if this source opened it."""
@@ -461,10 +535,13 @@ def _file_source(
             raise InvalidDicomError(f"No such file: '{os.fspath(src)}'") from None
         raise InvalidDicomError(f"Unable to read '{os.fspath(src)}': {exc.strerror or exc}") from None
     try:
-        return _source_from_dicom(dicom, overrides, allow_excess)
+        source = _source_from_dicom(dicom, overrides, allow_excess)
     except BaseException:
         dicom.close()
         raise
+    if isinstance(src, (str, os.PathLike)) and source.image.transfer_syntax.encapsulated:
+        source._index_path = (src, dicom.transfer_syntax.uid)
+    return source
 
 
 def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:

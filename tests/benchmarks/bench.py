@@ -50,6 +50,7 @@ class Workload:
     transfer_syntax: str
     make: Callable[[Path, float], list[Path]]
     index: int | None = None  # decode only this frame (lazy-access workload)
+    random_calls: int = 0  # this many pixel_array(path, index=k) calls, k random (data loaders)
 
 
 def _ct_like(frames: int, rows: int, cols: int, seed: int = 0) -> np.ndarray:
@@ -211,7 +212,15 @@ WORKLOADS = [
     Workload("wsi_tiles", "2000 x 256x256 RGB JPEG Baseline tiles -> RGB", "1.2.840.10008.1.2.4.50", _make_ybr(2000, 256, 256)),
     Workload("ct_files", "100 single-frame 512x512 CT files from paths", "1.2.840.10008.1.2.1", _make_ct_series),
     Workload("one_of_2000", "frame 1000 of a 2000-frame 128x128 file", "1.2.840.10008.1.2.1", _make_lazy, index=-1),
+    Workload("random_frames", "150 calls pixel_array(path, index=k), k random, of 2000 x 256x256 RGB JPEG "
+             "tiles with a Basic Offset Table", "1.2.840.10008.1.2.4.50", _make_ybr(2000, 256, 256),
+             random_calls=150),
 ]
+
+
+def random_indices(frame_count: int, calls: int) -> list[int]:
+    """The frames a data loader would ask for: *calls* random indices, the same every run."""
+    return [int(k) for k in np.random.default_rng(14).integers(0, frame_count, calls)]
 
 
 #: Part of the cached files' names: raise it when a generator changes what it writes.
@@ -278,11 +287,14 @@ def _raw_decoder(plugin: str, family: str) -> Callable[[bytes], object] | None:
     return None
 
 
-def measure(library: str, paths: list[Path], index: int | None, plugin: str, workers: int | None = None) -> dict:
+def measure(library: str, paths: list[Path], index: int | None, plugin: str, workers: int | None = None,
+            indices: list[int] | None = None) -> dict:
     """Decode *paths* with *library*; return seconds, ΔRSS and the plugin used.
 
     *workers* (dicom-pixels only) fixes the size of the frame worker pool; by default
-    dicom-pixels picks it (one per core for codecs that release the GIL).
+    dicom-pixels picks it (one per core for codecs that release the GIL). With *indices*,
+    each of those frames of the first path is decoded by a call of its own, as a data
+    loader does (each call opens the file again).
     """
     import warnings
 
@@ -326,6 +338,11 @@ def measure(library: str, paths: list[Path], index: int | None, plugin: str, wor
     start_rss = _rss_kb()
 
     def decode_paths() -> None:
+        if indices:
+            for k in indices:
+                arr = decode(paths[0], index=k, **kwargs)
+                del arr
+            return
         for p in paths:
             arr = decode(p, **kwargs)
             del arr
@@ -357,10 +374,11 @@ def _drss(start_kb: int) -> float:
 
 
 def run_child(library: str, paths: list[Path], index: int | None, plugin: str = "",
-              workers: int | None = None) -> dict:
+              workers: int | None = None, indices: list[int] | None = None) -> dict:
     cmd = [sys.executable, str(HERE), "--child", library, "--plugin", plugin,
            "--index", "" if index is None else str(index),
-           "--workers", "" if workers is None else str(workers), *map(str, paths)]
+           "--workers", "" if workers is None else str(workers),
+           "--indices", ",".join(map(str, indices or [])), *map(str, paths)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         return {"seconds": None, "drss_mb": None, "plugin": plugin, "error": out.stderr.strip().splitlines()[-1:]}
@@ -370,14 +388,14 @@ def run_child(library: str, paths: list[Path], index: int | None, plugin: str = 
 # -- the table ------------------------------------------------------------------------------------
 
 
-def output_mb(paths: list[Path], index: int | None) -> float:
+def output_mb(paths: list[Path], index: int | None, calls: int = 0) -> float:
     from dicom_pixels.source import open_source
 
     total = 0
     for p in paths:
         with open_source(p) as src:
             image = src.image
-            frames = 1 if index is not None else src.frame_count
+            frames = calls or (1 if index is not None else src.frame_count)
             total += image.pixels_per_frame * image.dtype.itemsize * frames
     return total / 2**20
 
@@ -405,15 +423,20 @@ def bench(workloads: list[Workload], workdir: Path, scale: float, repeat: int) -
             print(f"{wl.name}: left out: {exc}", flush=True)
             continue
         index = None
-        if wl.index is not None:
+        indices = None
+        if wl.index is not None or wl.random_calls:
             from dicom_pixels.source import open_source
 
             with open_source(paths[0]) as src:
-                index = src.frame_count // 2
+                if wl.random_calls:
+                    indices = random_indices(src.frame_count, wl.random_calls)
+                else:
+                    index = src.frame_count // 2
         plugin = our_plugin(wl.transfer_syntax)
 
-        def best(library: str, plugin_name: str, workers: int | None = None, paths=paths, index=index) -> dict:
-            runs = [run_child(library, paths, index, plugin_name, workers) for _ in range(repeat)]
+        def best(library: str, plugin_name: str, workers: int | None = None, paths=paths, index=index,
+                 indices=indices) -> dict:
+            runs = [run_child(library, paths, index, plugin_name, workers, indices) for _ in range(repeat)]
             ok = [r for r in runs if r.get("seconds") is not None]
             return min(ok, key=lambda r: r["seconds"]) if ok else runs[0]
 
@@ -421,7 +444,7 @@ def bench(workloads: list[Workload], workdir: Path, scale: float, repeat: int) -
         theirs_all = [best("pydicom", p) for p in pydicom_plugins(wl.transfer_syntax)]
         theirs_ok = [r for r in theirs_all if r.get("seconds")]
         theirs = min(theirs_ok, key=lambda r: r["seconds"]) if theirs_ok else theirs_all[0]
-        raw = best("raw", plugin) if wl.index is None else {"seconds": None, "plugin": ""}
+        raw = best("raw", plugin) if wl.index is None and not indices else {"seconds": None, "plugin": ""}
         # Framework overhead on one thread (same plugin as the raw call) and the 2-worker speed-up,
         # for codecs with a raw entry point (the encapsulated multi-frame workloads).
         one = two = {}
@@ -431,7 +454,7 @@ def bench(workloads: list[Workload], workdir: Path, scale: float, repeat: int) -
         row = {
             "workload": wl.name,
             "description": wl.description,
-            "output_mb": output_mb(paths, index),
+            "output_mb": output_mb(paths, index, len(indices or [])),
             "ours_s": ours.get("seconds"),
             "ours_drss_mb": ours.get("drss_mb"),
             "ours_plugin": plugin,
@@ -453,6 +476,10 @@ def bench(workloads: list[Workload], workdir: Path, scale: float, repeat: int) -
             dp.pixel_array(counter, index=index)
             frame_bytes = 128 * 128 * 2
             row["bytes_read_frames"] = (counter.count - header) / frame_bytes
+        if indices and row["ours_s"] and row["pydicom_s"]:
+            row["calls"] = len(indices)
+            row["per_call_ms"] = row["ours_s"] / len(indices) * 1000
+            row["pydicom_per_call_ms"] = row["pydicom_s"] / len(indices) * 1000
         rows.append(row)
         print(_format_row(row), flush=True)
     return rows
@@ -499,6 +526,8 @@ def _format_row(r: dict) -> str:
         return f"{v:.3f}" if v is not None else "-"
 
     extra = f" (read {r['bytes_read_frames']:.2f} frames of bytes)" if "bytes_read_frames" in r else ""
+    if r.get("calls"):
+        extra = f" ({r['calls']} calls, {r['per_call_ms']:.2f} ms per call vs pydicom's {r['pydicom_per_call_ms']:.2f})"
     return (f"| {r['workload']}{extra} | {r['output_mb']:.1f} | {s(r['ours_s'])} ({r['ours_plugin'] or 'native'}) "
             f"| {s(r['ours_drss_mb'])} | {s(r['pydicom_s'])} ({r['pydicom_plugin'] or 'native'}) "
             f"| {s(r['pydicom_drss_mb'])} | {_ratio(r['ours_s'], r['pydicom_s'])} | {s(r['raw_s'])} "
@@ -521,12 +550,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plugin", default="", help=argparse.SUPPRESS)
     parser.add_argument("--index", default="", help=argparse.SUPPRESS)
     parser.add_argument("--workers", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--indices", default="", help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         index = int(args.index) if args.index else None
         workers = int(args.workers) if args.workers else None
-        print(json.dumps(measure(args.child, [Path(p) for p in args.paths], index, args.plugin, workers)))
+        indices = [int(k) for k in args.indices.split(",")] if args.indices else None
+        print(json.dumps(measure(args.child, [Path(p) for p in args.paths], index, args.plugin, workers,
+                                 indices)))
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
     chosen = [w for w in WORKLOADS if args.only is None or w.name in args.only]
