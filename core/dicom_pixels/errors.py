@@ -13,16 +13,26 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentTypeError",
     "CodecError",
     "DecodeError",
     "DicomPixelsError",
+    "DuplicatePositionError",
     "EncodeError",
     "EncodingProfileError",
+    "FrameIndexError",
+    "InconsistentOrientationError",
+    "InconsistentShapeError",
+    "InvalidArgumentError",
     "InvalidDicomError",
     "InvalidPixelDescriptionError",
     "MissingDependencyError",
+    "MissingGeometryError",
+    "MixedSeriesError",
     "NoPluginError",
     "PluginRegistrationError",
+    "SeriesError",
+    "SliceGapError",
     "TruncatedDataError",
     "UnsupportedTransferSyntaxError",
 ]
@@ -74,3 +84,46 @@ class EncodeError(CodecError):
 
 class EncodingProfileError(DicomPixelsError, ValueError):
     """The image does not fit the encoding profile of the target transfer syntax (PS3.5 8.2)."""
+
+
+class InvalidArgumentError(DicomPixelsError, ValueError):
+    """An argument has an unusable value (e.g. an ``out=`` array of the wrong shape)."""
+
+
+class ArgumentTypeError(DicomPixelsError, TypeError):
+    """An argument has the wrong type (e.g. an ``out=`` array of the wrong dtype)."""
+
+
+class FrameIndexError(DicomPixelsError, IndexError):
+    """A frame asked for with ``indices=`` is not an integer or not in the pixel data."""
+
+
+class SeriesError(DicomPixelsError, ValueError):
+    """Files or frames do not form one consistent volume (see :func:`dicom_pixels.read_series`).
+
+    Subclasses say which check failed; each message names the files or frames involved.
+    """
+
+
+class MixedSeriesError(SeriesError):
+    """The input holds more than one Series Instance UID; pick one with ``series_uid=``."""
+
+
+class InconsistentOrientationError(SeriesError):
+    """Slices have different Image Orientation (Patient) (0020,0037)."""
+
+
+class InconsistentShapeError(SeriesError):
+    """Slices have different Rows, Columns, Samples per Pixel or pixel dtype."""
+
+
+class DuplicatePositionError(SeriesError):
+    """Two slices lie at the same position along the slice normal."""
+
+
+class SliceGapError(SeriesError):
+    """The distance between neighbouring slices varies beyond the tolerance (a missing slice?)."""
+
+
+class MissingGeometryError(SeriesError):
+    """A slice lacks Image Position (Patient), Image Orientation (Patient) or Pixel Spacing."""
