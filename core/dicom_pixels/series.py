@@ -241,7 +241,8 @@ def plan_series(
     ((1, 128, 128), dtype('int16'), [-158.135803, -179.035797, -75.699997])
     """
     paths, from_dir = _list_paths(paths_or_dir)
-    with ThreadPoolExecutor(max_workers=header_workers or min(32, len(paths))) as pool:
+    # Header reads wait on the disk (or network) more than on the GIL: more threads than cores.
+    with ThreadPoolExecutor(max_workers=header_workers or max(1, min(32, len(paths)))) as pool:
         found = list(pool.map(lambda path: _read_header(path, from_dir, options), paths))
     headers = [h for h in found if h is not None]
     if not headers:
