@@ -142,3 +142,21 @@ def test_an_enhanced_file_as_a_lazy_volume(tmp_path):
     lazy = dpd.series_to_dask_array([path], files_per_chunk=3, rescale=True)
     with dask.config.set(scheduler="sync"):
         np.testing.assert_array_equal(lazy.compute(), dp.read_series([path], rescale=True).array)
+
+
+def test_the_dask_benchmark_runs_at_tiny_scale(tmp_path):
+    """``bench.py --dask`` end to end, so it never rots (no timing assertion)."""
+    pytest.importorskip("distributed", reason="distributed is not installed")
+    pytest.importorskip("imagecodecs", reason="the benchmark generates its JPEG-LS workload with imagecodecs")
+    import subprocess
+    from pathlib import Path
+
+    bench = Path(__file__).parent / "benchmarks" / "bench.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), "--only", "--dask", "--scale", "0.02", "--repeat", "1", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("|")[1].strip() for line in result.stdout.splitlines() if line.startswith("| ") and " s |" not in line]
+    assert rows == ["rle multi-frame", "jpegls multi-frame", "ct_files series"]
+    assert result.stdout.count("frames on 2 workers") == 9
