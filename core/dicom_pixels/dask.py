@@ -7,11 +7,12 @@ opens its file once and decodes its frames straight into the chunk
 Tasks carry the path or URL and the options, never an open file, so they
 pickle to the processes of a ``distributed`` cluster.
 
+>>> import dask.array
 >>> import dicom_pixels as dp
 >>> from dicom_pixels.dask import to_dask_array
 >>> frames = to_dask_array(dp.examples.get_path("rt_dose"), frames_per_chunk=3)
->>> frames.shape, frames.chunks[0]
-((8, 10, 10), (3, 3, 2))
+>>> isinstance(frames, dask.array.Array), frames.shape, frames.chunks[0]
+(True, (8, 10, 10), (3, 3, 2))
 >>> bool((frames[4:6].compute() == dp.pixel_array(dp.examples.get_path("rt_dose"))[4:6]).all())
 True
 """
@@ -64,9 +65,11 @@ def to_dask_array(src: str | os.PathLike[str], frames_per_chunk: int | None = No
         overrides, ...); they must pickle to reach worker processes.
     :raises MissingDependencyError: Dask is not installed.
 
+    >>> import dask.array
     >>> import dicom_pixels as dp
-    >>> to_dask_array(dp.examples.get_path("ybr_color")).chunksize   # RGB after conversion
-    (4, 120, 160, 3)
+    >>> lazy = to_dask_array(dp.examples.get_path("ybr_color"))   # YBR_FULL_422 JPEG, 4 frames
+    >>> lazy.chunksize, isinstance(lazy, dask.array.Array)       # RGB after conversion: 3 samples
+    ((4, 120, 160, 3), True)
     """
     _dask_array()  # before reading the file: the missing dependency is the first thing to say
     path = _path_of(src, "to_dask_array")
@@ -98,7 +101,7 @@ def series_to_dask_array(
     as fit in :data:`CHUNK_BYTES`. The geometry (spacing, affine, per-slice metadata)
     is that of :func:`~dicom_pixels.series.plan_series` with the same arguments.
 
-    >>> import dicom_pixels as dp
+    >>> import dask.array
     >>> from pydicom.data import get_testdata_file
     >>> volume = series_to_dask_array([get_testdata_file("CT_small.dcm")], rescale=True)
     >>> volume.shape, volume.dtype
