@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ import numpy as np
 from .api import pixel_array
 from .decoder import output_dtype
 from .errors import ArgumentTypeError, InvalidArgumentError, MissingDependencyError
-from .series import Slice, decode_slices, plan_series
+from .series import PathsOrDir, Slice, decode_slices, plan_series
 from .source import open_source
 
 __all__ = ["CHUNK_BYTES", "series_to_dask_array", "to_dask_array"]
@@ -85,7 +84,7 @@ def to_dask_array(src: str | os.PathLike[str], frames_per_chunk: int | None = No
 
 
 def series_to_dask_array(
-    paths_or_dir: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    paths_or_dir: PathsOrDir,
     files_per_chunk: int | None = None,
     *,
     rescale: bool = False,

@@ -172,8 +172,12 @@ class Volume(SeriesLayout):
     array: np.ndarray
 
 
+#: What :func:`read_series` reads: a directory, or files in any order.
+PathsOrDir = str | os.PathLike | Iterable[str | os.PathLike]
+
+
 def read_series(
-    paths_or_dir: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    paths_or_dir: PathsOrDir,
     *,
     rescale: bool = False,
     series_uid: str | None = None,
@@ -221,7 +225,7 @@ def read_series(
 
 
 def plan_series(
-    paths_or_dir: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    paths_or_dir: PathsOrDir,
     *,
     rescale: bool = False,
     series_uid: str | None = None,
@@ -356,8 +360,9 @@ def _read_header(path: str, from_dir: bool, options: dict[str, Any]) -> _Header 
             return None  # not DICOM, or no pixel data (a DICOMDIR): not a slice
         raise
     with source:
-        assert isinstance(source, ElementSource) and source.dicom is not None
-        dicom = source.dicom
+        dicom = source.dicom if isinstance(source, ElementSource) else None
+        if dicom is None:  # open_source gives a file's source for a path or URL
+            raise InvalidDicomError(f"{path} was not read as a DICOM file: pass the paths of files")
         elements = dicom.elements
         image = source.image
         frame_count = source.frame_count if image.number_of_frames > 1 else 1
