@@ -102,6 +102,7 @@ def series_to_dask_array(
 
     >>> import dask.array
     >>> from pydicom.data import get_testdata_file
+    >>> from dicom_pixels.dask import series_to_dask_array
     >>> volume = series_to_dask_array([get_testdata_file("CT_small.dcm")], rescale=True)
     >>> volume.shape, volume.dtype
     ((1, 128, 128), dtype('float32'))

@@ -201,8 +201,9 @@ def read_series(
     :param workers: threads decoding files side by side (default: one per core).
     :param options: decoding options, as for :func:`~dicom_pixels.pixel_array`.
     :raises MixedSeriesError: several series and no *series_uid*; the message lists them.
-    :raises InconsistentOrientationError, InconsistentShapeError, DuplicatePositionError,
-        SliceGapError, MissingGeometryError: the slices do not form one volume.
+    :raises SeriesError: the slices do not form one volume; the subclass says why
+        (``InconsistentOrientationError``, ``InconsistentShapeError``,
+        ``DuplicatePositionError``, ``SliceGapError``, ``MissingGeometryError``).
 
     >>> import dicom_pixels as dp
     >>> from pydicom.data import get_testdata_file
