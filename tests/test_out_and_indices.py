@@ -188,3 +188,20 @@ def test_a_failed_decode_names_the_frame_asked_for():
     """A frame past the data: the frame index error of the source, not a crash."""
     with pytest.raises(FrameIndexError, match="frame 8"):
         dp.pixel_array(dp.examples.get_path("rt_dose"), indices=[8])
+
+
+def test_a_pydicom_dataset_with_indices_and_out(oracle):
+    ds = dcmread(_path("rtdose_rle.dcm"))
+    expected = oracle["rtdose_rle.dcm"]
+    out = np.empty((3, *expected.shape[1:]), expected.dtype)
+    assert dp.pixel_array(ds, indices=[14, 0, 7], out=out) is out
+    np.testing.assert_array_equal(out, expected[[14, 0, 7]])
+
+
+def test_view_only_is_ignored_when_decoding_into_out():
+    """``view_only`` returns the dataset's own buffer; with ``out=`` the frames go to *out*."""
+    path = dp.examples.get_path("rt_dose")
+    ds = dcmread(path)
+    out = np.empty((8, 10, 10), "u4")
+    assert dp.pixel_array(ds, out=out, view_only=True) is out
+    np.testing.assert_array_equal(out, ds.pixel_array)

@@ -244,8 +244,11 @@ def test_a_gap_is_refused_unless_allowed(tmp_path):
     with pytest.raises(SliceGapError, match=r"s2\.dcm and .*s4\.dcm are 4 mm apart .* 2 mm apart elsewhere"):
         dp.read_series(paths)
     volume = dp.read_series(paths, allow_gaps=True)
-    assert volume.spacing[0] == pytest.approx(2.0)
+    assert volume.spacing[0] == pytest.approx(2.0)  # the median
     assert [s.position[2] for s in volume.slices] == [0.0, 2.0, 4.0, 8.0, 10.0]
+    # The affine's step is the mean one: exact at the first and last slices.
+    assert np.allclose(volume.affine @ [0, 0, 0, 1], [0, 0, 0, 1])
+    assert np.allclose(volume.affine @ [4, 0, 0, 1], [0, 0, 10, 1])
 
 
 def test_slightly_uneven_spacing_is_within_the_tolerance(tmp_path):

@@ -125,7 +125,7 @@ class Slice:
     rescale_intercept: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compared by identity
 class SeriesLayout:
     """The geometry of a series, known from its headers alone (see :func:`plan_series`).
 
@@ -162,7 +162,7 @@ class SeriesLayout:
         return [s.path for s in self.slices]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Volume(SeriesLayout):
     """A series as one array, with its geometry (see :class:`SeriesLayout`).
 
@@ -196,7 +196,8 @@ def read_series(
         Sequence (0028,9145)) as ``float32``; otherwise the stored values.
     :param series_uid: the Series Instance UID to read when the input holds several.
     :param allow_gaps: accept slices whose spacing deviates from the median by more than
-        *gap_tolerance* (the affine then uses the median; each slice's position stays exact).
+        *gap_tolerance* (``spacing[0]`` is then the median, the affine's slice step the mean
+        step from the first slice to the last; each slice's own position is in ``slices``).
     :param gap_tolerance: the accepted deviation, as a fraction of the median spacing.
     :param workers: threads decoding files side by side (default: one per core).
     :param options: decoding options, as for :func:`~dicom_pixels.pixel_array`.
