@@ -160,3 +160,17 @@ def test_the_dask_benchmark_runs_at_tiny_scale(tmp_path):
     rows = [line.split("|")[1].strip() for line in result.stdout.splitlines() if line.startswith("| ") and " s |" not in line]
     assert rows == ["rle multi-frame", "jpegls multi-frame", "ct_files series"]
     assert result.stdout.count("frames on 2 workers") == 9
+
+
+def test_a_file_rewritten_in_place_gets_a_new_graph_name(tmp_path):
+    import os
+    import shutil
+
+    path = tmp_path / "dose.dcm"
+    shutil.copy(dp.examples.get_path("rt_dose"), path)
+    before = dpd.to_dask_array(path, frames_per_chunk=3)
+    assert dpd.to_dask_array(path, frames_per_chunk=3).name == before.name  # deterministic
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert dpd.to_dask_array(path, frames_per_chunk=3).name != before.name
+    assert before.name.startswith("dicom-pixels-frames-")

@@ -80,7 +80,7 @@ def to_dask_array(src: str | os.PathLike[str], frames_per_chunk: int | None = No
         frame_shape, dtype = image.frame_shape, output_dtype(image)
     bounds = _chunk_bounds(count, _per_chunk(frames_per_chunk, frame_shape, dtype))
     args = (path, tuple(bounds), frame_shape, dtype.str, options)
-    return _lazy_frames(_read_frames, args, bounds, frame_shape, dtype, "dicom-pixels-frames")
+    return _lazy_frames(_read_frames, args, bounds, frame_shape, dtype, "dicom-pixels-frames", [path])
 
 
 def series_to_dask_array(
@@ -115,22 +115,42 @@ def series_to_dask_array(
     bounds = _chunk_bounds(len(layout.slices), _per_chunk(files_per_chunk, frame_shape, layout.dtype))
     chunked = tuple(layout.slices[a:b] for a, b in itertools.pairwise(bounds))
     args = (chunked, frame_shape, layout.dtype.str, rescale, options)
-    return _lazy_frames(_read_slices, args, bounds, frame_shape, layout.dtype, "dicom-pixels-series")
+    return _lazy_frames(_read_slices, args, bounds, frame_shape, layout.dtype, "dicom-pixels-series", layout.paths)
 
 
 def _lazy_frames(
-    task: Any, args: tuple[Any, ...], bounds: list[int], frame_shape: tuple[int, ...], dtype: np.dtype, token: str
+    task: Any,
+    args: tuple[Any, ...],
+    bounds: list[int],
+    frame_shape: tuple[int, ...],
+    dtype: np.dtype,
+    prefix: str,
+    paths: list[str],
 ) -> Any:
     """The array of chunks ``bounds[k]:bounds[k + 1]`` along the first axis, chunk ``k``
-    made by ``task(*args, block_id=(k, 0, ...))`` (no input arrays: a graph of one layer)."""
+    made by ``task(*args, block_id=(k, 0, ...))`` (no input arrays: a graph of one layer).
+
+    Its name covers the files' sizes and modification times, so that a file rewritten
+    in place is not answered from a cluster's memory of the old one."""
+    from dask.base import tokenize
+
     return _dask_array().map_blocks(
         task,
         *args,
         chunks=(tuple(b - a for a, b in itertools.pairwise(bounds)), *((n,) for n in frame_shape)),
         dtype=dtype,
         meta=np.empty((0,) * (1 + len(frame_shape)), dtype),
-        token=token,
+        name=f"{prefix}-{tokenize(task.__name__, args, [_file_version(p) for p in dict.fromkeys(paths)])}",
     )
+
+
+def _file_version(path: str) -> tuple[int, int] | None:
+    """``(size, mtime_ns)`` of a local file; ``None`` for a URL (its server decides)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 # -- tasks (module-level functions: they pickle by reference) ---------------------------------
