@@ -545,11 +545,11 @@ class _Run:
 
     def _read_native_blocks(self, out: np.ndarray, total: int, first: int = 0) -> bool:
         """Native frames *first* to *first* + *total* stored as the output holds them and
-        needing no colour conversion: read them in a few large blocks rather than frame
-        by frame; from a large pixel
-        element, one block per core on threads (reads release the GIL: page-cache copies
-        and page faults then run in parallel). ``False``, having read nothing, when the
-        source cannot (then frames are read one by one)."""
+        needing no colour conversion: read them into *out* in a few large blocks rather
+        than frame by frame; from a large pixel element, one block per core on threads
+        (reads release the GIL: page-cache copies and page faults then run in parallel).
+        ``False``, having read nothing, when the source cannot (then frames are read one
+        by one)."""
         readinto = getattr(self.source, "readinto_native_frames", None)
         if readinto is None or not out.flags.c_contiguous or self._color_plan({}, self._raw)[0] is not None:
             return False
