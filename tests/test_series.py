@@ -305,6 +305,7 @@ def write_enhanced(
     orientation=AXIAL,
     transfer_syntax: str = ExplicitVRLittleEndian,
     undefined_length_items: bool = False,
+    frame_orientations: dict[int, tuple[float, ...]] | None = None,
 ) -> Path:
     """An Enhanced CT Image: orientation and pixel measures shared, position and
     rescale per frame (PS3.3 C.7.6.16)."""
@@ -325,6 +326,9 @@ def write_enhanced(
         frame.PixelValueTransformationSequence = _single_item(
             RescaleSlope=slope, RescaleIntercept=intercept, RescaleType="HU"
         )
+        own = (frame_orientations or {}).get(len(frames))
+        if own is not None:  # a per-frame macro overrides the shared one (PS3.3 C.7.6.16)
+            frame.PlaneOrientationSequence = _single_item(ImageOrientationPatient=[f"{v:.8f}" for v in own])
         frames.append(frame)
     ds.PerFrameFunctionalGroupsSequence = Sequence(frames)
     if undefined_length_items:
@@ -380,6 +384,16 @@ def test_pydicom_ignores_per_frame_rescale_which_read_series_applies(tmp_path):
     assert not np.allclose(by_pydicom, by_hand)
     volume = dp.read_series([path], rescale=True)
     np.testing.assert_allclose(volume.array, by_hand[[1, 3, 2, 0]], rtol=1e-6)
+
+
+def test_a_per_frame_orientation_overrides_the_shared_one(tmp_path):
+    same = write_enhanced(tmp_path / "same.dcm", ENHANCED_POSITIONS, ENHANCED_RESCALES, frame_orientations={2: AXIAL})
+    assert dp.read_series([same]).shape[0] == 4
+    tilted = write_enhanced(
+        tmp_path / "tilted.dcm", ENHANCED_POSITIONS, ENHANCED_RESCALES, frame_orientations={2: oblique_orientation(20)}
+    )
+    with pytest.raises(InconsistentOrientationError, match=r"frame 2 of .*tilted\.dcm has Image Orientation"):
+        dp.read_series([tilted])
 
 
 def test_an_enhanced_file_with_too_few_per_frame_items_is_refused(tmp_path):
