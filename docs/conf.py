@@ -33,6 +33,7 @@ from dicom_pixels.registry import *
 from dicom_pixels.source import *
 from dicom_pixels.uid import *
 from dicom_pixels.processing import *
+from dicom_pixels.series import *
 """
 
 

@@ -214,7 +214,7 @@ def test_large_native_data_is_read_in_blocks_on_threads_equal_to_frame_by_frame(
         assert all(name.startswith("dicom-pixels") for _, _, name in blocks)
     # The same frames through the per-frame path.
     with monkeypatch.context() as patch:
-        patch.setattr(decoder._Run, "_read_native_blocks", lambda self, out, total: False)
+        patch.setattr(decoder._Run, "_read_native_blocks", lambda self, *args: False)
         np.testing.assert_array_equal(dp.pixel_array(path, **options), expected)
 
 
@@ -251,7 +251,7 @@ def test_a_truncated_large_native_file_raises_as_the_frame_by_frame_path_does(tm
     with pytest.raises(dp.errors.DicomPixelsError) as blocked:
         dp.pixel_array(path)
     with monkeypatch.context() as patch:
-        patch.setattr(decoder._Run, "_read_native_blocks", lambda self, out, total: False)
+        patch.setattr(decoder._Run, "_read_native_blocks", lambda self, *args: False)
         with pytest.raises(dp.errors.DicomPixelsError) as frame_by_frame:
             dp.pixel_array(path)
     assert type(blocked.value) is type(frame_by_frame.value)

@@ -37,6 +37,7 @@ from .registry import (
     register,
     set_plugin_priority,
 )
+from .series import Volume, read_series
 from .source import FramesSource, PixelSource, open_source
 from .transcode import transcode
 
@@ -50,6 +51,7 @@ __all__ = [
     "FramesSource",
     "ImageDescription",
     "PixelSource",
+    "Volume",
     "__version__",
     "compress",
     "decompress",
@@ -66,6 +68,7 @@ __all__ = [
     "plugins",
     "processing",
     "pydicom_bridge",
+    "read_series",
     "register",
     "set_pixel_data",
     "set_plugin_priority",

@@ -29,6 +29,8 @@ def pixel_array(
     src: Any,
     *,
     index: int | None = None,
+    indices: Iterable[int] | None = None,
+    out: np.ndarray | None = None,
     raw: bool = False,
     decoding_plugin: str = "",
     ds_out: Any = None,
@@ -42,6 +44,12 @@ def pixel_array(
         ``transfer_syntax_uid=``).
     :param index: the frame to return (0-based), or ``None`` for all frames. Only that
         frame's bytes are read from a file.
+    :param indices: instead of *index*: the frames to return, in this order (e.g.
+        ``range(a, b)`` for a chunk), decoded in parallel like all frames; the result is
+        ``(len(indices), rows, cols[, samples])`` even for one frame.
+    :param out: a preallocated C-contiguous, writeable array of exactly the result's shape
+        and dtype (:func:`~dicom_pixels.decoder.output_dtype`): frames are decoded straight
+        into it, and it is returned.
     :param raw: skip colour space conversion.
     :param decoding_plugin: the name of the plugin to use (see :func:`dicom_pixels.plugins`).
     :param ds_out: a pydicom ``Dataset`` or a ``dict`` to fill with the file meta, the
@@ -58,6 +66,10 @@ def pixel_array(
     >>> frame = dp.pixel_array(dp.examples.get_path("rt_dose"), index=3, ds_out=meta)
     >>> frame.shape, meta["NumberOfFrames"]
     ((10, 10), 8)
+    >>> import numpy as np
+    >>> chunk = np.empty((4, 10, 10), "u4")
+    >>> dp.pixel_array(dp.examples.get_path("rt_dose"), indices=range(4, 8), out=chunk) is chunk
+    True
     """
     # Only the elements decoding and *ds_out* need: a header's other values are skipped.
     source = open_source(src, specific_tags=specific_tags or (), **options)
@@ -65,7 +77,13 @@ def pixel_array(
         _fill_ds_out(source, ds_out, specific_tags, read_here=source is not src)
         decoder = get_decoder(source.image.transfer_syntax_uid)
         arr, _ = decoder.as_array(
-            source, index=index, raw=raw, decoding_plugin=decoding_plugin, **options
+            source,
+            index=index,
+            indices=indices,
+            out=out,
+            raw=raw,
+            decoding_plugin=decoding_plugin,
+            **options,
         )
         return arr
     finally:

@@ -24,10 +24,11 @@ Frames are decoded by a pool of threads when the codec releases the GIL
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,13 +36,21 @@ import numpy as np
 from . import codestream
 from .codec import DecodeFrame
 from .description import ImageDescription
-from .errors import DecodeError, DicomPixelsError, InvalidDicomError, InvalidPixelDescriptionError
+from .errors import (
+    ArgumentTypeError,
+    DecodeError,
+    DicomPixelsError,
+    FrameIndexError,
+    InvalidArgumentError,
+    InvalidDicomError,
+    InvalidPixelDescriptionError,
+)
 from .processing import convert_frame_color_space
 from .registry import Codec, TransferSyntaxEndpoint, manager
 from .source import open_source
-from .uid import TransferSyntax, lookup
+from .uid import lookup
 
-__all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder"]
+__all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder", "output_dtype"]
 
 #: Options every decode starts from (as in pydicom 3); user options override them.
 DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": True, "view_only": False}
@@ -102,16 +111,23 @@ class Decoder(TransferSyntaxEndpoint):
         src: Any,
         *,
         index: int | None = None,
+        indices: Iterable[int] | None = None,
+        out: np.ndarray | None = None,
         raw: bool = False,
         decoding_plugin: str = "",
         validate: bool = True,
         **options: Any,
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Decode all frames, or the frame at *index*, into one array.
+        """Decode all frames, the frame at *index*, or the frames in *indices*, into one array.
 
         :param src: a path, bytes, file-like, pydicom ``Dataset``, list of frames or
             :class:`~dicom_pixels.source.PixelSource`.
         :param index: the frame to return, or ``None`` for all frames.
+        :param indices: instead of *index*: the frames to return, in this order (e.g.
+            ``range(a, b)``), decoded in parallel as all frames are; the result is
+            ``(len(indices), rows, cols[, samples])`` even for one frame.
+        :param out: a C-contiguous, writeable array of exactly the result's shape and
+            dtype (see :func:`output_dtype`), decoded into without a copy and returned.
         :param raw: skip colour conversion (sign and unused-bit corrections still apply).
         :param decoding_plugin: use only this plugin.
         :param validate: accepted for pydicom compatibility; descriptions are always validated.
@@ -129,9 +145,15 @@ class Decoder(TransferSyntaxEndpoint):
         >>> arr, meta = dp.get_decoder("RLELossless").as_array(dp.examples.get_path("rle_rgb"))
         >>> arr.dtype, meta["photometric_interpretation"]
         (dtype('uint8'), 'RGB')
+        >>> import numpy as np
+        >>> block = np.empty((3, 10, 10), "u4")   # rt_dose: 8 frames of 10 x 10, 32-bit
+        >>> arr, _ = dp.get_decoder("ExplicitVRLittleEndian").as_array(
+        ...     dp.examples.rt_dose, indices=range(2, 5), out=block)
+        >>> arr is block
+        True
         """
         with _Run(self, src, decoding_plugin, options) as run:
-            return run.as_array(index, raw)
+            return run.as_array(index, raw, indices=indices, out=out)
 
     def iter_array(
         self,
@@ -252,7 +274,7 @@ class _Run:
             self.close()
             raise
         self._preferred: Codec | None = None
-        self.out_dtype = _output_dtype(self.image, ts)
+        self.out_dtype = output_dtype(self.image)
         self._direct = self._can_read_directly()
         self._raw = False
         self._lock = threading.Lock()
@@ -521,12 +543,13 @@ class _Run:
             return max(1, min(os.cpu_count() or 1, frames))
         return 1
 
-    def _read_native_blocks(self, out: np.ndarray, total: int) -> bool:
-        """Native frames stored as the output holds them and needing no colour conversion:
-        read them in a few large blocks rather than frame by frame; from a large pixel
-        element, one block per core on threads (reads release the GIL: page-cache copies
-        and page faults then run in parallel). ``False``, having read nothing, when the
-        source cannot (then frames are read one by one)."""
+    def _read_native_blocks(self, out: np.ndarray, total: int, first: int = 0) -> bool:
+        """Native frames *first* to *first* + *total* stored as the output holds them and
+        needing no colour conversion: read them into *out* in a few large blocks rather
+        than frame by frame; from a large pixel element, one block per core on threads
+        (reads release the GIL: page-cache copies and page faults then run in parallel).
+        ``False``, having read nothing, when the source cannot (then frames are read one
+        by one)."""
         readinto = getattr(self.source, "readinto_native_frames", None)
         if readinto is None or not out.flags.c_contiguous or self._color_plan({}, self._raw)[0] is not None:
             return False
@@ -542,9 +565,9 @@ class _Run:
         done = [False] * blocks
 
         def read(block: int) -> None:
-            first, end = bounds[block], bounds[block + 1]
-            part = out[first:end]
-            done[block] = readinto(first, end - first, part)
+            start, end = bounds[block], bounds[block + 1]
+            part = out[start:end]
+            done[block] = readinto(first + start, end - start, part)
             if done[block]:
                 self._correct(part, {})
 
@@ -582,10 +605,19 @@ class _Run:
             return arr[index], self._meta({}, image.photometric_interpretation, as_frame=True)
         return self._all_frames(arr, {}, image.photometric_interpretation)
 
-    def as_array(self, index: int | None, raw: bool) -> tuple[np.ndarray, dict[str, Any]]:
+    def as_array(
+        self,
+        index: int | None,
+        raw: bool,
+        *,
+        indices: Iterable[int] | None = None,
+        out: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         self._raw = raw
         image = self.image
-        if self.options.get("view_only"):
+        if index is not None and indices is not None:
+            raise InvalidArgumentError("Pass 'index' for one frame or 'indices' for several, not both")
+        if self.options.get("view_only") and indices is None and out is None:
             if index is not None and index < 0:
                 raise InvalidDicomError("'index' must be greater than or equal to 0")
             view = self._view(index)
@@ -594,37 +626,102 @@ class _Run:
         if index is not None:
             if index < 0:
                 raise InvalidDicomError("'index' must be greater than or equal to 0")
-            out = self.allocate(image.frame_shape)
-            info = self.decode_into(index, out)
+            frame = self._output(out, image.frame_shape)
+            info = self.decode_into(index, frame)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
-                convert_frame_color_space(out, to_rgb=plan)
-            return out, self._meta(info, pi, as_frame=True)
+                convert_frame_color_space(frame, to_rgb=plan)
+            return frame, self._meta(info, pi, as_frame=True)
 
         total = self.frame_total
-        self.precheck(total)
-        out = self.allocate((total, *image.frame_shape))
-        if self._direct and self._read_native_blocks(out, total):
-            return self._all_frames(out, {}, self._color_plan({}, raw)[1])
-        infos: list[dict[str, Any] | None] = [None] * total
+        if indices is None:
+            frames: Sequence[int] = range(total)
+            self.precheck(total)
+            # pydicom returns a single frame unwrapped; an *out* of that shape is accepted.
+            shape = image.frame_shape if total == 1 else (total, *image.frame_shape)
+            result = self._output(out, shape)
+        else:
+            frames = self._checked_indices(indices, total)
+            result = self._output(out, (len(frames), *image.frame_shape))
+        block = result.reshape(len(frames), *image.frame_shape)  # a view: result is C-contiguous
+        if not frames:
+            return self._frames_result(result, {}, image.photometric_interpretation, 0)
+        if self._direct and _is_consecutive(frames):
+            if self._read_native_blocks(block, len(frames), frames[0]):
+                return self._frames_result(result, {}, self._color_plan({}, raw)[1], len(frames))
+        infos: list[dict[str, Any] | None] = [None] * len(frames)
 
-        def work(i: int) -> None:
-            info = self.decode_into(i, out[i])
-            infos[i] = info
+        def work(position: int) -> None:
+            info = self.decode_into(frames[position], block[position])
+            infos[position] = info
             plan, _ = self._color_plan(info, raw)
             if plan is not None:
-                convert_frame_color_space(out[i], to_rgb=plan)
+                convert_frame_color_space(block[position], to_rgb=plan)
 
         # The first frame is decoded alone: it picks the codec (and so whether threads help).
         work(0)
-        workers = self._workers(total - 1)
+        workers = self._workers(len(frames) - 1)
         if workers > 1:
-            run_in_threads(work, total, workers, start=1)
+            run_in_threads(work, len(frames), workers, start=1)
         else:
-            for i in range(1, total):
-                work(i)
+            for position in range(1, len(frames)):
+                work(position)
         first = infos[0] or {}
-        return self._all_frames(out, first, self._color_plan(first, raw)[1])
+        return self._frames_result(result, first, self._color_plan(first, raw)[1], len(frames))
+
+    def _frames_result(
+        self, arr: np.ndarray, info: dict[str, Any], pi: str, count: int
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """*arr* (already shaped as returned) and the metadata of its *count* frames."""
+        meta = self._meta(info, pi, as_frame=False)
+        meta["number_of_frames"] = count
+        return arr, meta
+
+    def _checked_indices(self, indices: Iterable[int], total: int) -> Sequence[int]:
+        """*indices* as a sequence of frame numbers, each an integer in ``range(total)``."""
+        if isinstance(indices, range) and (not indices or (min(indices) >= 0 and max(indices) < total)):
+            return indices  # the common chunk: checked without a list
+        checked: list[int] = []
+        for position, value in enumerate(indices):
+            if isinstance(value, (bool, np.bool_)) or not hasattr(value, "__index__"):
+                raise FrameIndexError(
+                    f"indices[{position}] is {value!r}, not a frame number: pass integers "
+                    f"from 0 to {total - 1} for the frames of {self.source.name}"
+                )
+            frame = int(value.__index__())
+            if not 0 <= frame < total:
+                raise FrameIndexError(
+                    f"indices[{position}] asks for frame {frame}, but {self.source.name} holds "
+                    f"{total} frame{'s' if total != 1 else ''} (0 to {total - 1})"
+                )
+            checked.append(frame)
+        return checked
+
+    def _output(self, out: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+        """*out* checked to be exactly the array the decode would allocate, else a new one."""
+        if out is None:
+            return self.allocate(shape)
+        if not isinstance(out, np.ndarray):
+            raise ArgumentTypeError(
+                f"'out' must be a numpy.ndarray, not a {type(out).__name__}: allocate it with "
+                f"numpy.empty({shape}, {self.out_dtype.str!r})"
+            )
+        if out.dtype != self.out_dtype:
+            raise ArgumentTypeError(
+                f"'out' has dtype {out.dtype.str!r}, but the pixel data of {self.source.name} "
+                f"decodes to {self.out_dtype.str!r} (dicom_pixels.decoder.output_dtype)"
+            )
+        if out.shape != tuple(shape):
+            raise InvalidArgumentError(
+                f"'out' has shape {out.shape}, but the frames asked for from "
+                f"{self.source.name} need {tuple(shape)}"
+            )
+        if not out.flags.c_contiguous or not out.flags.writeable:
+            raise InvalidArgumentError(
+                "'out' must be C-contiguous and writeable (frames are decoded straight into "
+                "it): pass numpy.ascontiguousarray(out) or a new numpy.empty array"
+            )
+        return out
 
     def _all_frames(
         self, arr: np.ndarray, info: dict[str, Any], pi: str
@@ -706,15 +803,31 @@ def run_in_threads(work: Callable[[int], object], end: int, workers: int, *, sta
         raise errors[min(errors)]
 
 
-def _output_dtype(image: ImageDescription, ts: TransferSyntax) -> np.dtype:
-    """The dtype of decoded arrays: :attr:`ImageDescription.dtype`, but big endian for
-    native Explicit VR Big Endian data (PS3.5 A.3), as pydicom returns it: the array
-    then holds the stored bytes unchanged. ``arr.astype(arr.dtype.newbyteorder("="))``
-    gives native byte order where a library needs it (e.g. ``torch.from_numpy``)."""
+def output_dtype(image: ImageDescription) -> np.dtype:
+    """The dtype of the arrays decoded from *image*: :attr:`ImageDescription.dtype`, but
+    big endian for native Explicit VR Big Endian data (PS3.5 A.3), as pydicom returns
+    it: the array then holds the stored bytes unchanged. ``arr.astype(arr.dtype.newbyteorder("="))``
+    gives native byte order where a library needs it (e.g. ``torch.from_numpy``).
+
+    Known from the header alone, before any decode (for ``out=`` arrays, lazy arrays):
+
+    >>> import dicom_pixels as dp
+    >>> with dp.open_source(dp.examples.get_path("ct")) as src:
+    ...     output_dtype(src.image)
+    dtype('int16')
+    """
+    ts = image.transfer_syntax
     dtype = image.dtype
     if not ts.encapsulated and not ts.little_endian and dtype.itemsize > 1:
         return dtype.newbyteorder(">")
     return dtype
+
+
+def _is_consecutive(frames: Sequence[int]) -> bool:
+    """Whether *frames* are ascending by one (then native frames are read as one block)."""
+    if isinstance(frames, range):
+        return frames.step == 1 or len(frames) == 1
+    return all(b - a == 1 for a, b in itertools.pairwise(frames))
 
 
 def _byte_order(dtype: np.dtype) -> str:

@@ -100,6 +100,8 @@ DICTIONARY: dict[int, tuple[str, str]] = {
     0x00200052: ("UI", "FrameOfReferenceUID"),
     0x00201040: ("LO", "PositionReferenceIndicator"),
     0x00201041: ("DS", "SliceLocation"),
+    0x00209113: ("SQ", "PlanePositionSequence"),
+    0x00209116: ("SQ", "PlaneOrientationSequence"),
     # -- Image Pixel (PS3.3 C.7.6.3), Multi-frame (C.7.6.6) -----------------------------------
     0x00280002: ("US", "SamplesPerPixel"),
     0x00280003: ("US", "SamplesPerPixelUsed"),

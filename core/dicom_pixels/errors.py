@@ -18,15 +18,23 @@ __all__ = [
     "CodecError",
     "DecodeError",
     "DicomPixelsError",
+    "DuplicatePositionError",
     "EncodeError",
     "EncodingProfileError",
+    "FrameIndexError",
+    "InconsistentOrientationError",
+    "InconsistentShapeError",
     "InvalidArgumentError",
     "InvalidDicomError",
     "InvalidPixelDescriptionError",
     "MissingDependencyError",
+    "MissingGeometryError",
+    "MixedSeriesError",
     "NoPluginError",
     "OutputWriteError",
     "PluginRegistrationError",
+    "SeriesError",
+    "SliceGapError",
     "TruncatedDataError",
     "UnsupportedTransferSyntaxError",
 ]
@@ -95,3 +103,45 @@ class ArgumentIndexError(InvalidArgumentError, IndexError):
 
 class OutputWriteError(DicomPixelsError, OSError):
     """Writing an output file failed (a full disk, no permission); the destination is unchanged."""
+
+
+class FrameIndexError(DicomPixelsError, IndexError, ValueError):
+    """A frame index is outside the frames the pixel data holds (or not an integer).
+
+    An ``IndexError`` like any out-of-range index, and also the ``ValueError``
+    earlier releases raised for it, so existing ``except ValueError`` clauses keep working.
+
+    >>> issubclass(FrameIndexError, IndexError) and issubclass(FrameIndexError, ValueError)
+    True
+    """
+
+
+class SeriesError(DicomPixelsError, ValueError):
+    """Files or frames do not form one consistent volume (see :func:`dicom_pixels.read_series`).
+
+    Subclasses say which check failed; each message names the files or frames involved.
+    """
+
+
+class MixedSeriesError(SeriesError):
+    """The input holds more than one Series Instance UID; pick one with ``series_uid=``."""
+
+
+class InconsistentOrientationError(SeriesError):
+    """Slices have different Image Orientation (Patient) (0020,0037)."""
+
+
+class InconsistentShapeError(SeriesError):
+    """Slices have different Rows, Columns, Samples per Pixel or pixel dtype."""
+
+
+class DuplicatePositionError(SeriesError):
+    """Two slices lie at the same position along the slice normal."""
+
+
+class SliceGapError(SeriesError):
+    """The distance between neighbouring slices varies beyond the tolerance (a missing slice?)."""
+
+
+class MissingGeometryError(SeriesError):
+    """A slice lacks Image Position (Patient), Image Orientation (Patient) or Pixel Spacing."""

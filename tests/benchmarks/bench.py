@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import resource
@@ -546,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=None, help="workload names")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
     parser.add_argument("--markdown", type=Path, default=None, help="append the table to this file")
+    parser.add_argument("--dask", action="store_true", help="also: Dask on threads and on a process cluster")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--plugin", default="", help=argparse.SUPPRESS)
     parser.add_argument("--index", default="", help=argparse.SUPPRESS)
@@ -569,7 +571,99 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         with args.markdown.open("a") as f:
             f.write("\n" + HEADER + "\n" + "\n".join(_format_row(r) for r in rows) + "\n")
+    if args.dask:
+        dask_lines = bench_dask(args.workdir, args.scale, args.repeat)
+        if args.markdown:
+            with args.markdown.open("a") as f:
+                f.write("\n" + "\n".join(dask_lines) + "\n")
     return 0
+
+
+# -- Dask: one process, threads, and a process cluster (issue 14) -----------------------------------
+
+DASK_HEADER = ("| dask workload | frames | one process s | dask threads s | cluster 1 worker s "
+               "| cluster 2 workers s | 2 workers vs 1 | per-chunk overhead ms |\n"
+               "|---|---|---|---|---|---|---|---|")
+
+
+def _timed(run: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bench_dask(workdir: Path, scale: float, repeat: int) -> list[str]:
+    """Throughput of dicom_pixels.dask beside one process, per-chunk overhead, and how the
+    cost grows with frames and workers. Measured in this process (the cluster's workers are
+    its children); clusters are started before timing. On 2 cores a cluster cannot beat
+    the threads of one process: it adds pickling, transfer to the client and scheduling."""
+    import dask
+    import distributed
+
+    import dicom_pixels as dp
+    from dicom_pixels.dask import series_to_dask_array, to_dask_array
+
+    by_name = {w.name: w for w in WORKLOADS}
+    cases: list[tuple[str, int, Callable[[], object], Callable[[int | None], object]]] = []
+    for name in ("rle", "jpegls"):
+        try:
+            path = prepare(by_name[name], workdir, scale)[0]
+        except Unavailable as exc:
+            print(f"dask {name}: left out: {exc}", flush=True)
+            continue
+        count = to_dask_array(path).shape[0]
+        cases.append((f"{name} multi-frame", count, lambda path=path: dp.pixel_array(path),
+                      lambda per, path=path: to_dask_array(path, frames_per_chunk=per)))
+    files = prepare(by_name["ct_files"], workdir, scale)
+    cases.append(("ct_files series", len(files), lambda: dp.read_series(files),
+                  lambda per: series_to_dask_array(files, files_per_chunk=per)))
+
+    lines = [DASK_HEADER]
+    print(DASK_HEADER, flush=True)
+    clusters = {}
+    for workers in (1, 2):
+        cluster = distributed.LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
+        clusters[workers] = (cluster, distributed.Client(cluster, set_as_default=False))
+    client2 = clusters[2][1]
+    try:
+        growth = []
+        for label, count, one_process, lazy in cases:
+            per_chunk = max(1, count // 8)
+            with dask.config.set(scheduler="threads"):
+                threads_s = _timed(lambda lazy=lazy, per_chunk=per_chunk: lazy(per_chunk).compute(), repeat)
+            cluster_s = {}
+            for workers, (_, client) in clusters.items():
+                client.compute(lazy(per_chunk)).result()  # warm: imports and plugin discovery in the workers
+                cluster_s[workers] = _timed(
+                    lambda client=client, lazy=lazy, per_chunk=per_chunk: client.compute(lazy(per_chunk)).result(), repeat)
+            # Per chunk: one frame per task against one task for every frame.
+            one_each = _timed(lambda lazy=lazy: client2.compute(lazy(1)).result(), repeat)
+            all_in_one = _timed(lambda lazy=lazy, count=count: client2.compute(lazy(count)).result(), repeat)
+            overhead_ms = (one_each - all_in_one) / max(1, count - 1) * 1000
+            line = (f"| {label} | {count} | {_timed(one_process, repeat):.3f} | {threads_s:.3f} "
+                    f"| {cluster_s[1]:.3f} | {cluster_s[2]:.3f} | {cluster_s[1] / cluster_s[2]:.2f}x "
+                    f"| {overhead_ms:.2f} |")
+            print(line, flush=True)
+            lines.append(line)
+            for fraction in (4, 2, 1):
+                part = max(1, count // fraction)
+                seconds = _timed(lambda lazy=lazy, part=part, per_chunk=per_chunk:
+                                 client2.compute(lazy(per_chunk)[:part]).result(), repeat)
+                growth.append(f"{label}: {part} frames on 2 workers in {seconds:.3f} s "
+                              f"({seconds / part * 1000:.2f} ms per frame)")
+        lines.append("")
+        lines.extend(f"- {g}" for g in growth)
+        for g in growth:
+            print(f"- {g}", flush=True)
+    finally:
+        for cluster, client in clusters.values():
+            client.close()
+            cluster.close()
+    return lines
 
 
 if __name__ == "__main__":
