@@ -13,11 +13,16 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentTypeError",
     "CodecError",
     "DecodeError",
+    "DicomFileNotFoundError",
+    "DicomIsADirectoryError",
     "DicomPixelsError",
     "EncodeError",
     "EncodingProfileError",
+    "FrameIndexError",
+    "InvalidArgumentError",
     "InvalidDicomError",
     "InvalidPixelDescriptionError",
     "MissingDependencyError",
@@ -74,3 +79,39 @@ class EncodeError(CodecError):
 
 class EncodingProfileError(DicomPixelsError, ValueError):
     """The image does not fit the encoding profile of the target transfer syntax (PS3.5 8.2)."""
+
+
+class DicomFileNotFoundError(DicomPixelsError, FileNotFoundError):
+    """The path (or URL) given as a source does not exist.
+
+    >>> issubclass(DicomFileNotFoundError, FileNotFoundError)
+    True
+    """
+
+
+class DicomIsADirectoryError(DicomPixelsError, IsADirectoryError):
+    """The path given as a source is a directory, not a file.
+
+    >>> issubclass(DicomIsADirectoryError, IsADirectoryError)
+    True
+    """
+
+
+class FrameIndexError(DicomPixelsError, IndexError, ValueError):
+    """A frame index is outside the frames the pixel data holds.
+
+    An ``IndexError`` like any out-of-range index, and also the ``ValueError``
+    earlier releases raised for it, so existing ``except ValueError`` clauses keep working.
+
+    >>> issubclass(FrameIndexError, IndexError) and issubclass(FrameIndexError, ValueError)
+    True
+    """
+
+
+class InvalidArgumentError(DicomPixelsError, ValueError):
+    """An argument has the right type but a value outside what it accepts; the message names it."""
+
+
+class ArgumentTypeError(DicomPixelsError, TypeError):
+    """An argument has the wrong type, or a keyword argument is not one the function knows
+    (a misspelled decoding option such as ``as_RGB=True``); the message names it."""
