@@ -92,7 +92,7 @@ def support_table_markdown() -> str:
         "| transfer syntax | " + " | ".join(f"`{name}`" for name in plugins) + " |",
         "|---|" + "---|" * len(plugins),
     ]
-    lines += [f"| {name} | " + " | ".join(ops or "–" for ops in operations) + " |" for name, _, operations in rows]
+    lines += [f"| {name} | " + " | ".join(ops or "\N{EN DASH}" for ops in operations) + " |" for name, _, operations in rows]
     return "\n".join(lines)
 
 
