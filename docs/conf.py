@@ -12,13 +12,23 @@ release = dicom_pixels.__version__
 extensions = [
     "sphinx.ext.autodoc", "sphinx.ext.doctest", "sphinx.ext.intersphinx", "sphinx.ext.napoleon",
     "myst_parser",  # docs/performance.md: Markdown, so the bench's --markdown table pastes in as is
+    # Figures drawn at build time by the code shown beside them (tests/test_docs_figures.py runs it too).
+    "matplotlib.sphinxext.plot_directive",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 intersphinx_mapping = {}
 exclude_patterns = ["_build", "_generated"]
-html_theme = "alabaster"
+html_theme = "furo"
+html_title = f"dicom-pixels {release}"
+html_static_path = ["_static"]
+html_css_files = ["code.css"]  # long code lines scroll inside their block, never clipped
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 110)]
+plot_rcparams = {"figure.autolayout": True, "font.size": 9}
 nitpicky = False
 
 # Docstring examples are written to run in their module's namespace (pytest
