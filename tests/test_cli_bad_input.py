@@ -4,6 +4,7 @@ the destination."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -38,21 +39,28 @@ def listing(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 64 KiB tmpfs: a full disk after the first few writes (needs root to mount)."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
+@contextlib.contextmanager
+def tmpfs(directory: Path, options: str):
+    """Mount a tmpfs with *options* on *directory* for the block; skip when not permitted
+    (mounting needs root and mount(8))."""
     if shutil.which("mount") is None or os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root and mount(8)")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(directory)],
                           capture_output=True, check=False)
     if done.returncode != 0:
         pytest.skip(f"mount -t tmpfs not permitted here: {done.stderr.decode().strip()}")
     try:
-        yield mount_point
+        yield directory
     finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
+        subprocess.run(["umount", str(directory)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 KiB tmpfs: a full disk after the first few writes."""
+    (tmp_path / "small").mkdir()
+    with tmpfs(tmp_path / "small", "size=64k") as directory:
+        yield directory
 
 
 @pytest.fixture
@@ -66,14 +74,8 @@ def read_only_dir(tmp_path):
         yield directory
         directory.chmod(0o700)
         return
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(directory)],
-                          capture_output=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"running as root and mount -t tmpfs not permitted: {done.stderr.decode().strip()}")
-    try:
+    with tmpfs(directory, "ro,size=64k"):
         yield directory
-    finally:
-        subprocess.run(["umount", str(directory)], check=False)
 
 
 @pytest.mark.parametrize("value", ["abc", "40", "40,400,3", "40,0"])
