@@ -5,11 +5,13 @@ virtual environment where the wheels were installed with plain pip; it needs
 nothing but the installed distributions. It prints one JSON object:
 
 ``plugins``
-    the installed plugins, each with ``available`` and the transfer syntaxes it
-    declares a decoder for;
+    the installed plugins, each with ``available`` (every requirement installed), the
+    transfer syntaxes it declares a decoder for (``decodes``) and those whose decoder has
+    its requirements installed (``decodes_now``);
 ``examples``
     per example: its transfer syntax keyword, ``expected`` (an installed plugin
-    declares a decoder for that transfer syntax which supports the image),
+    declares a decoder for that transfer syntax, with its requirements installed,
+    which supports the image),
     ``ok``, the decoded ``shape`` and a ``sha256`` of the array's bytes, or the
     ``error`` (exception class and message).
 
@@ -35,6 +37,9 @@ def survey() -> dict[str, object]:
         info.name: {
             "available": info.is_available,
             "decodes": sorted({c.transfer_syntax_uid for c in info.codecs if c.operation == "decode"}),
+            "decodes_now": sorted(
+                {c.transfer_syntax_uid for c in info.codecs if c.operation == "decode" and c.is_available}
+            ),
         }
         for info in manager.plugins()
     }
@@ -44,8 +49,10 @@ def survey() -> dict[str, object]:
         with open_source(path) as source:
             image = source.image
             ts = image.transfer_syntax
+            # Readable: an installed codec whose own requirements are met supports the image
+            # (pylibjpeg's JPEG codec, say, needs the opt-in GPL backend).
             expected = any(
-                codec.supports.reason_unsupported(image) is None
+                codec.is_available and codec.supports.reason_unsupported(image) is None
                 for codec in manager.codecs(ts.uid, "decode")
             )
         entry: dict[str, object] = {"transfer_syntax": ts.keyword, "expected": expected}
