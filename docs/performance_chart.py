@@ -1,13 +1,12 @@
 """The chart of docs/performance.md, drawn from the page's own results table at build time
-(``.. plot:: performance_chart.py``): each workload's time with dicom-pixels and with
-pydicom, and the speed-up. Run it alone with ``python docs/performance_chart.py``."""
+(``.. plot:: performance_chart.py``, which runs this file as ``__main__``): each
+workload's time with dicom-pixels and with pydicom, and the speed-up."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import matplotlib.pyplot as plt
+from typing import Any
 
 PAGE = Path(__file__).with_name("performance.md") if "__file__" in globals() else Path("performance.md")
 
@@ -39,7 +38,10 @@ def results(page: Path = PAGE) -> list[dict[str, object]]:
     return rows
 
 
-def draw(rows: list[dict[str, object]]) -> plt.Figure:
+def draw(rows: list[dict[str, object]]) -> Any:
+    """The figure: times (log scale) beside speed-ups, one row per workload."""
+    import matplotlib.pyplot as plt  # only for drawing: results() needs no matplotlib
+
     names = [str(r["workload"]) for r in rows][::-1]
     positions = range(len(names))
     fig, (times, speed) = plt.subplots(1, 2, figsize=(10, 0.45 * len(names) + 1.4), sharey=True)
@@ -62,7 +64,5 @@ def draw(rows: list[dict[str, object]]) -> plt.Figure:
     return fig
 
 
-draw(results())
-
 if __name__ == "__main__":
-    plt.show()
+    draw(results())
