@@ -54,9 +54,9 @@ __all__ = ["DECODING_OPTIONS", "DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder",
 DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": True, "view_only": False}
 
 #: Every keyword option a decode accepts besides its named arguments: pydicom 3's decoding
-#: options, ``workers``, ``max_output_bytes`` and the Image Pixel overrides. Any other name
-#: is refused: pydicom ignores unknown options, so a misspelled ``as_RGB=True`` would
-#: silently do nothing.
+#: options (``rle_segment_order`` is read by the RLE codecs), ``workers``,
+#: ``max_output_bytes`` and the Image Pixel overrides. Any other name is refused: pydicom
+#: ignores unknown options, so a misspelled ``as_RGB=True`` would silently do nothing.
 DECODING_OPTIONS: frozenset[str] = frozenset(
     {
         *DEFAULT_OPTIONS,
@@ -67,6 +67,7 @@ DECODING_OPTIONS: frozenset[str] = frozenset(
         "apply_jls_sign_correction",
         "workers",
         "max_output_bytes",
+        "rle_segment_order",
     }
     | IMAGE_PIXEL_OPTIONS
 )
