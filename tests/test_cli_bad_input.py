@@ -120,7 +120,7 @@ def test_an_unwritable_output_directory_is_named(read_only_dir, capsys, command)
         "transcode", "ct", str(target), "--to", "RLELossless"]
     status, _, err = run(capsys, *argv)
     assert status == 1
-    assert_one_message(err, str(read_only_dir))
+    assert_one_message(err, f"'{target}'" if command == "decode" else str(read_only_dir))
     assert "Read-only file system" in err or "Permission denied" in err
     assert listing(read_only_dir) == []
 

@@ -116,6 +116,16 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator[Callable[[int], N
         yield bar.update
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write *data* to *path* atomically: on any failure nothing is left at *path*."""
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:  # the temporary file could not even be created
+        raise CommandError(
+            f"Unable to write '{path}': {exc.strerror or exc}: choose a directory you can write to"
+        ) from None
+
+
 def _say(args: argparse.Namespace, text: str) -> None:
     if not args.quiet:
         print(text)
@@ -217,7 +227,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
         arr = pixel_array(path, index=args.frame, ds_out=meta, raw=args.raw, **options)
         buffer = io.BytesIO()
         np.save(buffer, arr)
-        atomic_write_bytes(out, buffer.getvalue())
+        _write(out, buffer.getvalue())
         _say(args, f"wrote {out} ({arr.shape} {arr.dtype})")
         return 0
     with open_source(path) as source:
@@ -228,14 +238,14 @@ def _cmd_decode(args: argparse.Namespace) -> int:
             frames = iter_pixels(path, ds_out=meta, raw=args.raw, **options)
             for number, frame in enumerate(frames):
                 target = out.with_name(f"{out.stem}_{number:0{digits}d}{out.suffix}")
-                atomic_write_bytes(target, png_bytes(_png_image(frame, meta, args)))
+                _write(target, png_bytes(_png_image(frame, meta, args)))
                 advance(1)
         _say(args, f"wrote {count} frames to {out.with_name(f'{out.stem}_{0:0{digits}d}{out.suffix}')} "
                    f"... {out.with_name(f'{out.stem}_{count - 1:0{digits}d}{out.suffix}')}")
         return 0
     index = 0 if args.frame is None else args.frame
     frame = pixel_array(path, index=index, ds_out=meta, raw=args.raw, **options)
-    atomic_write_bytes(out, png_bytes(_png_image(frame, meta, args)))
+    _write(out, png_bytes(_png_image(frame, meta, args)))
     which = f"frame {index} of {count} to " if count > 1 else ""
     hint = " (--frame N for another, --all-frames for every frame)" if count > 1 and args.frame is None else ""
     _say(args, f"wrote {which}{out}{hint}")
