@@ -107,3 +107,39 @@ def test_numpy_integers_are_frame_indices():
 
     assert dp.pixel_array(RT_DOSE, index=np.int64(7)).shape == (10, 10)
     assert [a.shape for a in dp.iter_pixels(RT_DOSE, indices=np.array([1, 2]))] == [(10, 10)] * 2
+
+
+def test_a_plugin_declares_its_own_decoding_options(tmp_path, monkeypatch, fresh_registry):
+    import types
+
+    from dicom_pixels import hookimpl
+
+    (tmp_path / "gain_codec.py").write_text(
+        "from dicom_pixels_native.rle import decode_rle\n"
+        "SEEN = []\n"
+        "def decode(data, frame):\n"
+        "    SEEN.append(frame.option('example_gain'))\n"
+        "    return decode_rle(data, frame)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def register(registry):
+        registry.add_decoder("RLELossless", "gain_codec:decode", options=["example_gain"])
+
+    plugin = types.ModuleType("gain_plugin")
+    plugin.dicom_pixels_register_codecs = hookimpl(register)
+    name = dp.register(plugin)
+    try:
+        path = dp.examples.get_path("rle_rgb")
+        arr = dp.pixel_array(path, decoding_plugin=name, example_gain=2)
+        import gain_codec
+
+        assert gain_codec.SEEN == [2]
+        assert arr.shape == (64, 96, 3)
+        with pytest.raises(TypeError, match=r"'example_gian' \(did you mean 'example_gain'\?\)"):
+            dp.pixel_array(path, decoding_plugin=name, example_gian=2)
+        # Declared for RLE only: another transfer syntax does not accept it.
+        with pytest.raises(ArgumentTypeError, match="example_gain"):
+            dp.pixel_array(dp.examples.get_path("ct"), example_gain=2)
+    finally:
+        fresh_registry.unregister(name)

@@ -73,8 +73,11 @@ DECODING_OPTIONS: frozenset[str] = frozenset(
 )
 
 
-def check_decoding_options(options: Iterable[str]) -> None:
+def check_decoding_options(options: Iterable[str], plugin_options: Iterable[str] = ()) -> None:
     """Refuse a keyword argument that is no decoding option, naming the close ones.
+
+    :param plugin_options: options the installed codecs declare besides the core's
+        (``add_decoder(..., options=...)``).
 
     :raises ArgumentTypeError: a ``TypeError``, as Python raises for an unexpected
         keyword argument.
@@ -85,18 +88,19 @@ def check_decoding_options(options: Iterable[str]) -> None:
     ...
     dicom_pixels.errors.ArgumentTypeError: Unknown decoding option 'as_RGB' (did you mean 'as_rgb'?); ...
     """
-    unknown = sorted(set(options) - DECODING_OPTIONS)
+    known = DECODING_OPTIONS | set(plugin_options)
+    unknown = sorted(set(options) - known)
     if not unknown:
         return
     import difflib
 
     hints = []
     for name in unknown:
-        close = difflib.get_close_matches(name.lower(), DECODING_OPTIONS, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
         hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     raise ArgumentTypeError(
         f"Unknown decoding option{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; the known "
-        f"options are: {', '.join(sorted(DECODING_OPTIONS))}"
+        f"options are: {', '.join(sorted(known))}"
     )
 
 
@@ -312,7 +316,9 @@ class _Run:
             self.options["apply_jls_sign_correction"] = True
         else:
             self.options["correct_unused_bits"] = True
-        check_decoding_options(options)
+        check_decoding_options(
+            options, (name for codec in manager.codecs(ts, "decode") for name in codec.options)
+        )
         workers = options.get("workers")
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, (int, np.integer))):
             raise ArgumentTypeError(f"'workers' must be an int or None, not {type(workers).__name__} {workers!r}")
