@@ -17,7 +17,7 @@ import argparse
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -105,15 +105,15 @@ def _check_output_directory(path: Path) -> None:
 
 
 @contextmanager
-def _progress(total: int, label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr (tqdm) advanced by the callable yielded; none when *quiet*
-    or when stderr is not a terminal (a log file or a pipe gets no bar characters)."""
+def _progress(total: int | None, label: str, quiet: bool, unit: str = "frame") -> Iterator[Any]:
+    """A tqdm progress bar on stderr (*total* ``None``: set later); none when *quiet*, for
+    a single step, or when stderr is not a terminal (a log or a pipe gets no bar characters)."""
     from tqdm import tqdm
 
-    disable = quiet or total <= 1 or not sys.stderr.isatty()
-    with tqdm(total=total, desc=label, unit="frame", disable=disable, leave=False,
+    disable = quiet or (total is not None and total <= 1) or not sys.stderr.isatty()
+    with tqdm(total=total, desc=label, unit=unit, disable=disable, leave=False,
               file=sys.stderr, dynamic_ncols=True) as bar:
-        yield bar.update
+        yield bar
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -234,12 +234,12 @@ def _cmd_decode(args: argparse.Namespace) -> int:
         count = source.frame_count
     if args.all_frames:
         digits = len(str(count - 1))
-        with _progress(count, out.name, args.quiet) as advance:
+        with _progress(count, out.name, args.quiet) as bar:
             frames = iter_pixels(path, ds_out=meta, raw=args.raw, **options)
             for number, frame in enumerate(frames):
                 target = out.with_name(f"{out.stem}_{number:0{digits}d}{out.suffix}")
                 _write(target, png_bytes(_png_image(frame, meta, args)))
-                advance(1)
+                bar.update(1)
         _say(args, f"wrote {count} frames to {out.with_name(f'{out.stem}_{0:0{digits}d}{out.suffix}')} "
                    f"... {out.with_name(f'{out.stem}_{count - 1:0{digits}d}{out.suffix}')}")
         return 0
@@ -277,16 +277,13 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     failures = 0
-    from tqdm import tqdm
-
+    several = len(inputs) > 1
     # One bar: over the files when there are several, else over the one file's frames.
-    show = not args.quiet and sys.stderr.isatty()
-    with tqdm(total=len(inputs) if len(inputs) > 1 else None, unit="file" if len(inputs) > 1 else "frame",
-              desc=inputs[0].name if len(inputs) == 1 else "files", disable=not show,
-              file=sys.stderr, leave=False) as bar:
+    with _progress(len(inputs) if several else None, "files" if several else inputs[0].name,
+                   args.quiet, unit="file" if several else "frame") as bar:
 
         def frame_progress(done: int, total: int) -> None:
-            if len(inputs) == 1:
+            if not several:
                 bar.total = total
                 bar.update(done - bar.n)
 
@@ -295,16 +292,16 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
                 transcode(src, dst, args.to, encoding_plugin=args.plugin, verify=args.verify,
                           progress=frame_progress, **options)
             except DicomPixelsError as exc:
-                if len(inputs) == 1:
+                if not several:
                     raise
                 failures += 1
-                tqdm.write(f"dicom-pixels: error: {src}: {exc}", file=sys.stderr)
+                bar.write(f"dicom-pixels: error: {src}: {exc}", file=sys.stderr)
                 continue
             finally:
-                if len(inputs) > 1:
+                if several:
                     bar.update(1)
             if not args.quiet:
-                tqdm.write(f"wrote {dst}", file=sys.stdout)
+                bar.write(f"wrote {dst}", file=sys.stdout)
     if failures:
         print(f"dicom-pixels: {failures} of {len(inputs)} files failed (see above)", file=sys.stderr)
     return 1 if failures else 0
