@@ -84,6 +84,7 @@ class EncodingProfileError(DicomPixelsError, ValueError):
 class DicomFileNotFoundError(DicomPixelsError, FileNotFoundError):
     """The path (or URL) given as a source does not exist.
 
+    >>> from dicom_pixels.errors import DicomFileNotFoundError
     >>> issubclass(DicomFileNotFoundError, FileNotFoundError)
     True
     """
@@ -92,6 +93,7 @@ class DicomFileNotFoundError(DicomPixelsError, FileNotFoundError):
 class DicomIsADirectoryError(DicomPixelsError, IsADirectoryError):
     """The path given as a source is a directory, not a file.
 
+    >>> from dicom_pixels.errors import DicomIsADirectoryError
     >>> issubclass(DicomIsADirectoryError, IsADirectoryError)
     True
     """
@@ -103,6 +105,7 @@ class FrameIndexError(DicomPixelsError, IndexError, ValueError):
     An ``IndexError`` like any out-of-range index, and also the ``ValueError``
     earlier releases raised for it, so existing ``except ValueError`` clauses keep working.
 
+    >>> from dicom_pixels.errors import FrameIndexError
     >>> issubclass(FrameIndexError, IndexError) and issubclass(FrameIndexError, ValueError)
     True
     """
