@@ -7,13 +7,17 @@ Slow sessions (``bench``, ``fuzz``) are not run by default.
 
 from __future__ import annotations
 
+import email
+import json
 import os
+import shutil
+import zipfile
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]  # bench, fuzz: on demand
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]  # bench, fuzz, wheels: on demand
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -130,3 +134,71 @@ def fuzz(session: nox.Session) -> None:
     elif "--minutes" not in args and "--cases" not in args:
         args += ["--minutes", "60"]
     session.run("python", "tests/fuzz/fuzz_decode.py", "--plugin", "all", *args)
+
+
+#: The extras ``nox -s wheels`` installs, one fresh environment each, and the plugins each
+#: must bring (the native plugin comes with the core whatever the extra).
+WHEEL_EXTRAS: dict[str, set[str]] = {
+    "": {"native"},
+    "native": {"native"},
+    "pylibjpeg": {"native", "pylibjpeg"},
+    "gdcm,pillow": {"native", "gdcm", "pillow"},
+    "imagecodecs": {"native", "imagecodecs"},
+    "all": {"native", "pylibjpeg", "gdcm", "pillow", "imagecodecs"},
+}
+
+
+def third_party_requirements(wheelhouse: Path) -> list[str]:
+    """The run-time requirements of our wheels that are not ours, markers kept; the
+    opt-in GPL extra (``pylibjpeg[libjpeg]``) left out."""
+    requirements: set[str] = set()
+    for wheel in wheelhouse.glob("*.whl"):
+        with zipfile.ZipFile(wheel) as archive:
+            name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+            metadata = email.message_from_bytes(archive.read(name))
+        for requirement in metadata.get_all("Requires-Dist") or []:
+            if not requirement.startswith("dicom-pixels") and "extra ==" not in requirement:
+                requirements.add(requirement)
+    return sorted(requirements)
+
+
+@nox.session(python=PYTHONS[-1])
+def wheels(session: nox.Session) -> None:
+    """Build every wheel and sdist, ``twine check --strict`` them, then install the core
+    with each extra into a fresh virtual environment with plain pip and decode every
+    bundled example that the extra can read (``tests/installed_examples.py``).
+
+    Our distributions come only from the wheelhouse (``--no-index``); third-party ones
+    are downloaded from PyPI first. ``nox -s wheels -- pylibjpeg all`` checks some extras.
+    """
+    work = Path(session.create_tmp()).resolve()
+    wheelhouse, third_party = work / "wheelhouse", work / "third-party"
+    shutil.rmtree(wheelhouse, ignore_errors=True)
+    session.install("twine>=6.1", "pip")
+    session.run("uv", "build", "--all-packages", "--out-dir", str(wheelhouse), external=True)
+    built = sorted(str(p) for p in [*wheelhouse.glob("*.whl"), *wheelhouse.glob("*.tar.gz")])
+    session.run("twine", "check", "--strict", *built)
+    session.run("python", "-m", "pip", "download", "--disable-pip-version-check", "--only-binary", ":all:",
+                "--dest", str(third_party), *third_party_requirements(wheelhouse))
+    extras = session.posargs or list(WHEEL_EXTRAS)
+    for extra in extras:
+        target = f"dicom-pixels[{extra}]" if extra else "dicom-pixels"
+        session.log(f"fresh environment: pip install {target}")
+        env_dir = work / f"venv-{extra.replace(',', '-') or 'core'}"
+        shutil.rmtree(env_dir, ignore_errors=True)
+        session.run("python", "-m", "venv", str(env_dir))
+        python = str(env_dir / ("Scripts" if os.name == "nt" else "bin") / "python")
+        session.run(python, "-m", "pip", "install", "--disable-pip-version-check", "--no-index",
+                    "--find-links", str(wheelhouse), "--find-links", str(third_party), target, external=True)
+        survey = session.run(python, str(ROOT / "tests" / "installed_examples.py"), external=True,
+                             silent=True)
+        result = json.loads(str(survey))
+        installed = set(result["plugins"])
+        if installed != WHEEL_EXTRAS.get(extra, installed):
+            session.error(f"{target} installed the plugins {sorted(installed)}, expected {sorted(WHEEL_EXTRAS[extra])}")
+        # A plugin may miss an opt-in backend (pylibjpeg's GPL one), never all of them.
+        useless = [name for name, plugin in result["plugins"].items() if not plugin["decodes_now"]]
+        if useless:
+            session.error(f"{target}: plugins installed that cannot decode anything: {useless}")
+        decoded = sorted(name for name, entry in result["examples"].items() if entry["ok"])
+        session.log(f"{target}: decoded {len(decoded)} of {len(result['examples'])} examples: {', '.join(decoded)}")

@@ -67,8 +67,9 @@ def test_non_dicom_input_raises_invalid_dicom(payload):
         dp.pixel_array(payload)
 
 
-def test_a_missing_file_raises_invalid_dicom_with_the_path(tmp_path):
-    with pytest.raises(InvalidDicomError, match="nope.dcm"):
+def test_a_missing_file_raises_file_not_found_with_the_path(tmp_path):
+    # issue 13 point 4: a FileNotFoundError (was InvalidDicomError)
+    with pytest.raises(dp.errors.DicomFileNotFoundError, match="nope.dcm"):
         dp.pixel_array(tmp_path / "nope.dcm")
 
 
@@ -79,7 +80,7 @@ def test_invalid_bits_allocated_is_named():
 
 
 def test_a_frame_index_out_of_range_names_the_frame_count():
-    with pytest.raises(InvalidDicomError, match="no frame 9.*4 frames"):
+    with pytest.raises(dp.errors.FrameIndexError, match="no frame 9.*4 frames"):  # issue 13: IndexError
         dp.pixel_array(_native(), index=9)
 
 
@@ -114,9 +115,9 @@ def test_every_error_class_derives_from_one_base():
         assert issubclass(getattr(errors, name), DicomPixelsError)
 
 
-def test_a_missing_path_or_a_directory_is_an_invalid_dicom_error_naming_it(tmp_path):
-    import dicom_pixels as dp
-
-    for path in (tmp_path / "missing.dcm", tmp_path):
-        with pytest.raises(dp.errors.InvalidDicomError, match="No such file"):
-            dp.pixel_array(path)
+def test_a_missing_path_or_a_directory_is_an_error_of_its_kind_naming_it(tmp_path):
+    # issue 13 point 4: FileNotFoundError / IsADirectoryError (both were InvalidDicomError)
+    with pytest.raises(FileNotFoundError, match="No such file: '.*missing.dcm'"):
+        dp.pixel_array(tmp_path / "missing.dcm")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        dp.pixel_array(tmp_path)

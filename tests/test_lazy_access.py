@@ -152,7 +152,7 @@ def test_view_only_returns_a_view_of_the_datasets_buffer_when_nothing_needs_chan
     np.testing.assert_array_equal(view, dp.pixel_array(ds))
     frame = dp.pixel_array(ds, view_only=True, index=0)
     np.testing.assert_array_equal(frame, view)
-    with pytest.raises(dp.errors.InvalidDicomError, match="no frame 1"):
+    with pytest.raises(dp.errors.FrameIndexError, match="no frame 1"):  # issue 13: an IndexError
         dp.pixel_array(ds, view_only=True, index=1)
 
 

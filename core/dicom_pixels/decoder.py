@@ -47,13 +47,92 @@ from .errors import (
 )
 from .processing import convert_frame_color_space
 from .registry import Codec, TransferSyntaxEndpoint, manager
-from .source import open_source
+from .source import IMAGE_PIXEL_OPTIONS, open_source
 from .uid import lookup
 
-__all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder", "output_dtype"]
+__all__ = ["DECODING_OPTIONS", "DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder", "output_dtype"]
 
 #: Options every decode starts from (as in pydicom 3); user options override them.
 DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": True, "view_only": False}
+
+#: Every keyword option a decode accepts besides its named arguments: pydicom 3's decoding
+#: options (``rle_segment_order`` is read by the RLE codecs), ``workers``,
+#: ``max_output_bytes`` and the Image Pixel overrides. Any other name is refused: pydicom
+#: ignores unknown options, so a misspelled ``as_RGB=True`` would silently do nothing.
+DECODING_OPTIONS: frozenset[str] = frozenset(
+    {
+        *DEFAULT_OPTIONS,
+        "force_rgb",
+        "force_ybr",
+        "correct_unused_bits",
+        "apply_j2k_sign_correction",
+        "apply_jls_sign_correction",
+        "workers",
+        "max_output_bytes",
+        "rle_segment_order",
+    }
+    | IMAGE_PIXEL_OPTIONS
+)
+
+
+def check_decoding_options(options: Iterable[str], plugin_options: Iterable[str] = ()) -> None:
+    """Refuse a keyword argument that is no decoding option, naming the close ones.
+
+    :param plugin_options: options the installed codecs declare besides the core's
+        (``add_decoder(..., options=...)``).
+
+    :raises ArgumentTypeError: a ``TypeError``, as Python raises for an unexpected
+        keyword argument.
+
+    >>> check_decoding_options(["as_rgb", "workers"])
+    >>> check_decoding_options(["as_RGB"])
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.ArgumentTypeError: Unknown decoding option 'as_RGB' (did you mean 'as_rgb'?); ...
+    """
+    known = DECODING_OPTIONS | set(plugin_options)
+    unknown = sorted(set(options) - known)
+    if not unknown:
+        return
+    import difflib
+
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+        hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    raise ArgumentTypeError(
+        f"Unknown decoding option{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; the known "
+        f"options are: {', '.join(sorted(known))}"
+    )
+
+
+def check_frame_index(value: Any, argument: str = "index") -> int:
+    """Return *value* as a frame index, or raise naming *argument* (``index``, ``indices``).
+
+    >>> check_frame_index(3)
+    3
+    >>> check_frame_index("3")
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.ArgumentTypeError: 'index' must be an int (a 0-based frame number), not str '3'
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ArgumentTypeError(
+            f"'{argument}' must be an int (a 0-based frame number), not {type(value).__name__} {value!r}"
+        )
+    if value < 0:
+        raise InvalidArgumentError(f"'{argument}' must be greater than or equal to 0, not {value}")
+    return int(value)
+
+
+def _checked_indices(indices: Iterable[int]) -> Iterator[int]:
+    """The frame numbers of *indices* (an iterable of ints), each checked as it is reached."""
+    if isinstance(indices, (str, bytes)) or not isinstance(indices, Iterable):
+        raise ArgumentTypeError(
+            f"'indices' must be an iterable of ints (0-based frame numbers), not {type(indices).__name__}"
+        )
+    for value in indices:
+        yield check_frame_index(value, "indices")
 
 
 def _default_max_output_bytes() -> int:
@@ -197,7 +276,7 @@ class Decoder(TransferSyntaxEndpoint):
         True
         """
         with _Run(self, src, decoding_plugin, options) as run:
-            indices = range(run.frame_total) if index is None else [index]
+            indices = range(run.frame_total) if index is None else [check_frame_index(index)]
             parts = []
             meta: dict[str, Any] = {}
             for i in indices:
@@ -217,7 +296,7 @@ class Decoder(TransferSyntaxEndpoint):
     ) -> Iterator[tuple[bytes, dict[str, Any]]]:
         """Yield ``(frame bytes, metadata)`` per frame, unprocessed, as :meth:`as_buffer`."""
         with _Run(self, src, decoding_plugin, options) as run:
-            for i in range(run.frame_total) if indices is None else indices:
+            for i in range(run.frame_total) if indices is None else _checked_indices(indices):
                 yield run.decode_buffer(i)
 
 
@@ -252,6 +331,14 @@ class _Run:
             self.options["apply_jls_sign_correction"] = True
         else:
             self.options["correct_unused_bits"] = True
+        check_decoding_options(
+            options, (name for codec in manager.codecs(ts, "decode") for name in codec.options)
+        )
+        workers = options.get("workers")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, (int, np.integer))):
+            raise ArgumentTypeError(f"'workers' must be an int or None, not {type(workers).__name__} {workers!r}")
+        if workers is not None and workers < 1:
+            raise InvalidArgumentError(f"'workers' must be 1 or more (or None for automatic), not {workers}")
         self.options.update(options)
         if self.options.get("force_rgb") and self.options.get("force_ybr"):
             raise InvalidPixelDescriptionError("'force_ybr' and 'force_rgb' cannot both be True")
@@ -617,15 +704,13 @@ class _Run:
         image = self.image
         if index is not None and indices is not None:
             raise InvalidArgumentError("Pass 'index' for one frame or 'indices' for several, not both")
+        if index is not None:
+            index = check_frame_index(index)
         if self.options.get("view_only") and indices is None and out is None:
-            if index is not None and index < 0:
-                raise InvalidDicomError("'index' must be greater than or equal to 0")
             view = self._view(index)
             if view is not None:
                 return view
         if index is not None:
-            if index < 0:
-                raise InvalidDicomError("'index' must be greater than or equal to 0")
             frame = self._output(out, image.frame_shape)
             info = self.decode_into(index, frame)
             plan, pi = self._color_plan(info, raw)
@@ -641,7 +726,7 @@ class _Run:
             shape = image.frame_shape if total == 1 else (total, *image.frame_shape)
             result = self._output(out, shape)
         else:
-            frames = self._checked_indices(indices, total)
+            frames = self._frames_asked(indices, total)
             result = self._output(out, (len(frames), *image.frame_shape))
         block = result.reshape(len(frames), *image.frame_shape)  # a view: result is C-contiguous
         if not frames:
@@ -677,10 +762,15 @@ class _Run:
         meta["number_of_frames"] = count
         return arr, meta
 
-    def _checked_indices(self, indices: Iterable[int], total: int) -> Sequence[int]:
-        """*indices* as a sequence of frame numbers, each an integer in ``range(total)``."""
+    def _frames_asked(self, indices: Iterable[int], total: int) -> Sequence[int]:
+        """*indices* as a sequence of frame numbers, each an integer in ``range(total)``;
+        a bad entry is a :class:`FrameIndexError` naming its position."""
         if isinstance(indices, range) and (not indices or (min(indices) >= 0 and max(indices) < total)):
             return indices  # the common chunk: checked without a list
+        if isinstance(indices, (str, bytes)) or not isinstance(indices, Iterable):
+            raise ArgumentTypeError(
+                f"'indices' must be an iterable of ints (0-based frame numbers), not {type(indices).__name__}"
+            )
         checked: list[int] = []
         for position, value in enumerate(indices):
             if isinstance(value, (bool, np.bool_)) or not hasattr(value, "__index__"):
@@ -737,7 +827,7 @@ class _Run:
     ) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
         self._raw = raw
         image = self.image
-        for i in range(self.frame_total) if indices is None else indices:
+        for i in range(self.frame_total) if indices is None else _checked_indices(indices):
             out = self.allocate(image.frame_shape)
             info = self.decode_into(i, out)
             plan, pi = self._color_plan(info, raw)

@@ -17,6 +17,8 @@ __all__ = [
     "ArgumentTypeError",
     "CodecError",
     "DecodeError",
+    "DicomFileNotFoundError",
+    "DicomIsADirectoryError",
     "DicomPixelsError",
     "DuplicatePositionError",
     "EncodeError",
@@ -88,6 +90,36 @@ class EncodingProfileError(DicomPixelsError, ValueError):
     """The image does not fit the encoding profile of the target transfer syntax (PS3.5 8.2)."""
 
 
+class DicomFileNotFoundError(DicomPixelsError, FileNotFoundError):
+    """The path (or URL) given as a source does not exist.
+
+    >>> from dicom_pixels.errors import DicomFileNotFoundError
+    >>> issubclass(DicomFileNotFoundError, FileNotFoundError)
+    True
+    """
+
+
+class DicomIsADirectoryError(DicomPixelsError, IsADirectoryError):
+    """The path given as a source is a directory, not a file.
+
+    >>> from dicom_pixels.errors import DicomIsADirectoryError
+    >>> issubclass(DicomIsADirectoryError, IsADirectoryError)
+    True
+    """
+
+
+class FrameIndexError(DicomPixelsError, IndexError, ValueError):
+    """A frame index is outside the frames the pixel data holds.
+
+    An ``IndexError`` like any out-of-range index, and also the ``ValueError``
+    earlier releases raised for it, so existing ``except ValueError`` clauses keep working.
+
+    >>> from dicom_pixels.errors import FrameIndexError
+    >>> issubclass(FrameIndexError, IndexError) and issubclass(FrameIndexError, ValueError)
+    True
+    """
+
+
 class InvalidArgumentError(DicomPixelsError, ValueError):
     """An argument has the right type but a value outside what it accepts; the message names it."""
 
@@ -103,17 +135,6 @@ class ArgumentIndexError(InvalidArgumentError, IndexError):
 
 class OutputWriteError(DicomPixelsError, OSError):
     """Writing an output file failed (a full disk, no permission); the destination is unchanged."""
-
-
-class FrameIndexError(DicomPixelsError, IndexError, ValueError):
-    """A frame index is outside the frames the pixel data holds (or not an integer).
-
-    An ``IndexError`` like any out-of-range index, and also the ``ValueError``
-    earlier releases raised for it, so existing ``except ValueError`` clauses keep working.
-
-    >>> issubclass(FrameIndexError, IndexError) and issubclass(FrameIndexError, ValueError)
-    True
-    """
 
 
 class SeriesError(DicomPixelsError, ValueError):

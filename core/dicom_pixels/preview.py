@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DicomPixelsError
+from .writer import atomic_write_bytes
 
-__all__ = ["to_8bit", "write_png"]
+__all__ = ["png_bytes", "to_8bit", "write_png"]
 
 
 def to_8bit(
@@ -44,12 +45,10 @@ def to_8bit(
     return 255 - out if invert else out
 
 
-def write_png(path: str | Path, image: np.ndarray) -> None:
-    """Write a uint8 ``(rows, cols)`` or ``(rows, cols, 3)`` image as PNG.
+def png_bytes(image: np.ndarray) -> bytes:
+    """Encode a uint8 ``(rows, cols)`` or ``(rows, cols, 3)`` image as a PNG file's bytes.
 
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "x.png")
-    >>> write_png(p, np.zeros((2, 2), np.uint8)); open(p, "rb").read(4)
+    >>> png_bytes(np.zeros((2, 2), np.uint8))[:4]
     b'\\x89PNG'
     """
     if image.dtype != np.uint8 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
@@ -66,9 +65,21 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
         return struct.pack(">L", len(data)) + kind + data + struct.pack(">L", zlib.crc32(kind + data))
 
     header = struct.pack(">LLBBBBB", cols, rows, 8, colour_type, 0, 0, 0)
-    Path(path).write_bytes(
+    return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
         + chunk(b"IEND", b"")
     )
+
+
+def write_png(path: str | Path, image: np.ndarray) -> None:
+    """Write a uint8 ``(rows, cols)`` or ``(rows, cols, 3)`` image as PNG, atomically
+    (a failed write leaves nothing at *path*).
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> write_png(p, np.zeros((2, 2), np.uint8)); open(p, "rb").read(4)
+    b'\\x89PNG'
+    """
+    atomic_write_bytes(Path(path), png_bytes(image))

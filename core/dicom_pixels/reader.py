@@ -33,8 +33,10 @@ Reading is lazy and bounded:
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 import struct
 import threading
 import weakref
@@ -45,7 +47,12 @@ from typing import IO, Any, NamedTuple
 
 from . import uid as _uid
 from .dictionary import US_OR_SS_TAGS, keyword_for, tag_for, vr_for
-from .errors import InvalidDicomError, TruncatedDataError
+from .errors import (
+    DicomFileNotFoundError,
+    DicomIsADirectoryError,
+    InvalidDicomError,
+    TruncatedDataError,
+)
 from .uid import TransferSyntax
 
 __all__ = [
@@ -307,9 +314,13 @@ class _DescriptorStream(_Stream):
         self.name = path
         self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
-            self.size = os.fstat(self._fd).st_size
+            status = os.fstat(self._fd)
+            if stat.S_ISDIR(status.st_mode):  # POSIX opens a directory for reading; reads fail
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+            self.size = status.st_size
         except OSError:
             os.close(self._fd)
+            del self._fd  # closed: __del__ must not close it again
             raise
 
     def pread(self, offset: int, length: int) -> bytes:
@@ -465,9 +476,18 @@ def _open_stream(src: Any) -> _Stream:
         path = os.fspath(src)
         if isinstance(path, bytes):
             path = os.fsdecode(path)
-        if hasattr(os, "pread"):
-            return _DescriptorStream(path)
-        return _FileObjectStream(open(path, "rb"), path, owned=True)
+        try:
+            if hasattr(os, "pread"):
+                return _DescriptorStream(path)
+            return _FileObjectStream(open(path, "rb"), path, owned=True)
+        except FileNotFoundError:
+            raise DicomFileNotFoundError(
+                f"No such file: '{path}': check the path (relative paths start at {os.getcwd()})"
+            ) from None
+        except IsADirectoryError:
+            raise DicomIsADirectoryError(
+                f"'{path}' is a directory, not a DICOM file: pass one of the files in it"
+            ) from None
     if hasattr(src, "read") and hasattr(src, "seek"):
         return _FileObjectStream(src, repr(src), owned=False)
     raise InvalidDicomError(

@@ -166,6 +166,8 @@ class Codec:
     releases_gil: bool = False
     priority: int = 50
     install_hint: str = ""
+    #: Decoding options of this codec's own, accepted by a decode besides the core's.
+    options: tuple[str, ...] = ()
 
     def load(self) -> Callable[..., Any]:
         """Import and return the codec callable named by :attr:`target` (``"module:attr"``)."""
@@ -235,6 +237,7 @@ class CodecRegistrar:
         releases_gil: bool = False,
         priority: int = 50,
         install_hint: str | None = None,
+        options: Sequence[str] = (),
     ) -> None:
         """Declare a frame decoder for one or more transfer syntaxes.
 
@@ -252,9 +255,13 @@ class CodecRegistrar:
             lower is tried first. Users can override the order.
         :param install_hint: the command that installs this codec's requirements, when it
             differs from the plugin's (e.g. an optional GPL backend behind an extra).
+        :param options: names of decoding options of this codec's own, read with
+            ``frame.option(name)``; a decode refuses a keyword argument that neither the
+            core (:data:`~dicom_pixels.decoder.DECODING_OPTIONS`) nor an installed codec
+            for the transfer syntax declares, so a misspelled option is not ignored.
         """
         self._add("decode", transfer_syntaxes, target, requires, supports, releases_gil, priority,
-                  install_hint)
+                  install_hint, tuple(options))
 
     def add_encoder(
         self,
@@ -285,6 +292,7 @@ class CodecRegistrar:
         releases_gil: bool,
         priority: int,
         install_hint: str | None = None,
+        options: tuple[str, ...] = (),
     ) -> None:
         if isinstance(transfer_syntaxes, str):
             transfer_syntaxes = [transfer_syntaxes]
@@ -316,6 +324,7 @@ class CodecRegistrar:
                     releases_gil=releases_gil,
                     priority=priority,
                     install_hint=self.install_hint if install_hint is None else install_hint,
+                    options=options,
                 )
             )
 

@@ -25,7 +25,6 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -33,7 +32,13 @@ if TYPE_CHECKING:
 
 from . import encaps
 from .description import IMAGE_PIXEL_KEYWORDS, PIXEL_KEYWORDS, ImageDescription
-from .errors import InvalidDicomError, InvalidPixelDescriptionError, TruncatedDataError
+from .errors import (
+    DicomPixelsError,
+    FrameIndexError,
+    InvalidDicomError,
+    InvalidPixelDescriptionError,
+    TruncatedDataError,
+)
 from .frame_index import INDEX_CACHE, FrameIndex, file_identity, read_ranges
 from .reader import DicomFile, PixelElement, read_dicom
 
@@ -100,8 +105,8 @@ class _SourceBase:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _frame_error(self, index: int, count: int) -> InvalidDicomError:
-        return InvalidDicomError(
+    def _frame_error(self, index: int, count: int) -> FrameIndexError:
+        return FrameIndexError(
             f"There is no frame {index} in {self.name}: the pixel data holds {count} "
             f"frame{'s' if count != 1 else ''} (indices 0 to {count - 1})"
         )
@@ -530,9 +535,9 @@ def _file_source(
         dicom = read_dicom(
             src, transfer_syntax_uid=overrides.get("transfer_syntax_uid"), specific_tags=specific_tags
         )
+    except DicomPixelsError:  # a missing path or a directory included: already typed
+        raise
     except OSError as exc:  # raised by opening a path (reads report their own errors)
-        if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
-            raise InvalidDicomError(f"No such file: '{os.fspath(src)}'") from None
         raise InvalidDicomError(f"Unable to read '{os.fspath(src)}': {exc.strerror or exc}") from None
     try:
         source = _source_from_dicom(dicom, overrides, allow_excess)
