@@ -15,6 +15,8 @@ from __future__ import annotations
 __all__ = [
     "CodecError",
     "DecodeError",
+    "DicomFileNotFoundError",
+    "DicomIsADirectoryError",
     "DicomPixelsError",
     "EncodeError",
     "EncodingProfileError",
@@ -22,6 +24,7 @@ __all__ = [
     "InvalidPixelDescriptionError",
     "MissingDependencyError",
     "NoPluginError",
+    "NotARegularFileError",
     "PluginRegistrationError",
     "TruncatedDataError",
     "UnsupportedTransferSyntaxError",
@@ -34,6 +37,24 @@ class DicomPixelsError(Exception):
 
 class InvalidDicomError(DicomPixelsError, ValueError):
     """The input is not a readable DICOM file or dataset (bad structure, lengths, tags)."""
+
+
+class DicomFileNotFoundError(InvalidDicomError, FileNotFoundError):
+    """The path or URL names nothing (a local path that does not exist, HTTP 404).
+
+    Also a :class:`FileNotFoundError`, as ``open()`` would raise.
+
+    >>> issubclass(DicomFileNotFoundError, (DicomPixelsError, FileNotFoundError))
+    True
+    """
+
+
+class NotARegularFileError(InvalidDicomError, OSError):
+    """The path is not a regular file (a FIFO, a socket, a device): refused before it is opened."""
+
+
+class DicomIsADirectoryError(NotARegularFileError, IsADirectoryError):
+    """The path is a directory; also an :class:`IsADirectoryError`."""
 
 
 class TruncatedDataError(InvalidDicomError):
