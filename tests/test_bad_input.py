@@ -117,6 +117,10 @@ def test_every_error_class_derives_from_one_base():
 def test_a_missing_path_or_a_directory_is_an_invalid_dicom_error_naming_it(tmp_path):
     import dicom_pixels as dp
 
-    for path in (tmp_path / "missing.dcm", tmp_path):
-        with pytest.raises(dp.errors.InvalidDicomError, match="No such file"):
-            dp.pixel_array(path)
+    with pytest.raises(dp.errors.InvalidDicomError, match="No such file") as missing:
+        dp.pixel_array(tmp_path / "missing.dcm")
+    assert isinstance(missing.value, FileNotFoundError)
+    # issue 15: a directory is refused as such, also as an IsADirectoryError
+    with pytest.raises(dp.errors.InvalidDicomError, match="is a directory") as directory:
+        dp.pixel_array(tmp_path)
+    assert isinstance(directory.value, IsADirectoryError)

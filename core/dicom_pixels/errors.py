@@ -26,6 +26,7 @@ __all__ = [
     "NoPluginError",
     "NotARegularFileError",
     "PluginRegistrationError",
+    "SourceCannotTravelError",
     "TruncatedDataError",
     "UnsupportedTransferSyntaxError",
 ]
@@ -55,6 +56,11 @@ class NotARegularFileError(InvalidDicomError, OSError):
 
 class DicomIsADirectoryError(NotARegularFileError, IsADirectoryError):
     """The path is a directory; also an :class:`IsADirectoryError`."""
+
+
+class SourceCannotTravelError(DicomPixelsError, TypeError):
+    """A source on a caller's file object cannot be pickled (sent to another process):
+    pass a path or a URL instead."""
 
 
 class TruncatedDataError(InvalidDicomError):

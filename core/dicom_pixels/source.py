@@ -5,9 +5,11 @@ Every decode starts from a :class:`PixelSource`: an
 encoded bytes of frame *i*. :func:`open_source` turns whatever the user has
 into one:
 
-* a path, :class:`pathlib.Path`, ``bytes`` or binary file-like holding a Part 10
-  file -> :class:`ElementSource` over the file, read lazily: only the header,
-  the item headers of encapsulated data, and the bytes of the frames asked for;
+* a path, :class:`pathlib.Path`, URL (``http(s)://``, ``s3://``, ... through
+  fsspec, with ``storage_options=``), ``bytes``, binary file-like or fsspec file
+  holding a Part 10 file -> :class:`ElementSource` over the file, read lazily:
+  only the header, the item headers of encapsulated data, and the bytes of the
+  frames asked for;
 * a pydicom ``Dataset`` (duck-typed, pydicom is not imported) -> an
   :class:`ElementSource` over ``ds.PixelData``;
 * frames already separated (e.g. from DICOMweb) -> :class:`FramesSource`.
@@ -33,8 +35,15 @@ if TYPE_CHECKING:
 
 from . import encaps
 from .description import IMAGE_PIXEL_KEYWORDS, PIXEL_KEYWORDS, ImageDescription
-from .errors import InvalidDicomError, InvalidPixelDescriptionError, TruncatedDataError
+from .errors import (
+    DicomPixelsError,
+    InvalidDicomError,
+    InvalidPixelDescriptionError,
+    SourceCannotTravelError,
+    TruncatedDataError,
+)
 from .reader import DicomFile, PixelElement, read_dicom
+from .streams import is_fsspec_file, is_url
 
 __all__ = [
     "IMAGE_PIXEL_OPTIONS",
@@ -123,6 +132,23 @@ class ElementSource(_SourceBase):
         *offset* without an intermediate copy (optional; see :meth:`readinto_native_frame`).
     :param memory: the stream itself when it is already in memory (a dataset's
         value), for :meth:`native_memory`.
+    :param origin: what the source refers to, so that it can travel to another
+        process (:mod:`pickle`): ``("path", path)``, ``("url", url, storage_options)``,
+        ``("bytes", data)`` (a whole file) or ``("value", data)`` (the pixel value
+        itself); ``None`` when it cannot (a caller's file object).
+
+    A pickled source carries its origin, options, description and the frame index
+    already built, and reopens its file lazily, on the first read, in the process
+    that unpickles it. Used from a forked child, a source on a path reads through
+    its own descriptor, one on a file object through ``os.pread`` on the object's
+    descriptor, and refuses (a typed error) where neither is possible.
+
+    >>> import pickle, dicom_pixels as dp
+    >>> with open_source(dp.examples.get_path("rt_dose")) as src:
+    ...     copy = pickle.loads(pickle.dumps(src))
+    >>> copy.read_frame(3) == open_source(dp.examples.get_path("rt_dose")).read_frame(3)
+    True
+    >>> copy.close()
     """
 
     def __init__(
@@ -139,8 +165,11 @@ class ElementSource(_SourceBase):
         closer: Callable[[], None] | None = None,
         readinto_at: Callable[[int, Any], int] | None = None,
         memory: memoryview | None = None,
+        origin: tuple[Any, ...] | None = None,
     ) -> None:
         self.name = name
+        self._origin = origin
+        self._pid = os.getpid()
         self.image = image
         self._read_at = read_at
         self._readinto_at = readinto_at
@@ -152,12 +181,98 @@ class ElementSource(_SourceBase):
         self._allow_excess = allow_excess_frames
         self._closer = closer
         self._ranges: list[list[tuple[int, int]]] | None = None
-        self._ranges_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._native_frames: int | None = None
-        #: the parsed file when the source is a Part 10 file (for ``ds_out``).
-        self.dicom: DicomFile | None = None
+        self._dicom: DicomFile | None = None
         if not image.transfer_syntax.encapsulated:
             self._native_frames = self._check_native_length()
+
+    # -- travelling ---------------------------------------------------------------------------
+
+    @property
+    def _ranges_lock(self) -> threading.Lock:
+        # Per process: a lock held by another thread at fork time would stay held in the child.
+        if self._pid != os.getpid():
+            self._lock = threading.Lock()
+            self._pid = os.getpid()
+        return self._lock
+
+    @property
+    def dicom(self) -> DicomFile | None:
+        """The parsed file when the source is a Part 10 file (for ``ds_out``); opens a travelled source."""
+        if self._dicom is None and self._origin is not None and self._origin[0] in _FILE_ORIGINS:
+            self._reopen()
+        return self._dicom
+
+    @dicom.setter
+    def dicom(self, value: DicomFile | None) -> None:
+        self._dicom = value
+
+    #: attributes that are this process's only: re-made by :meth:`__setstate__`.
+    _LOCAL = ("_read_at", "_readinto_at", "_memory", "_closer", "_lock", "_dicom", "_pid")
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._origin is None:
+            raise SourceCannotTravelError(
+                f"The source on {self.name} cannot be pickled (sent to another process): it "
+                "reads a file object that is only open in this process. Pass a path or a URL "
+                "(or the file's bytes) to open_source() instead"
+            )
+        state = {key: value for key, value in self.__dict__.items() if key not in self._LOCAL}
+        if self._origin[0] == "value":  # a dataset's value (a memoryview): its bytes travel
+            state["_origin"] = ("value", bytes(self._origin[1]))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._dicom = None
+        self._closer = None
+        self._memory = None
+        origin = self._origin
+        assert origin is not None  # (refused by __getstate__)
+        if origin[0] == "value":  # the pixel value itself travelled: nothing to open
+            self._memory = memoryview(origin[1])
+            self._read_at = _buffer_reader(self._memory, self.name)
+            self._readinto_at = None
+        else:  # reopened on the first read, in this process
+            self._read_at = self._read_after_reopen
+            self._readinto_at = self._readinto_after_reopen
+
+    def _reopen(self) -> None:
+        with self._ranges_lock:
+            if self._dicom is not None:
+                return
+            origin = self._origin
+            assert origin is not None
+            kind, what = origin[0], origin[1]
+            storage_options = origin[2] if kind == "url" else None
+            dicom = read_dicom(
+                what,
+                transfer_syntax_uid=self.image.transfer_syntax_uid,
+                specific_tags=(),
+                storage_options=storage_options,
+            )
+            pixel = dicom.pixel
+            if pixel is None or pixel.offset != self._offset or pixel.length != self._length:
+                dicom.close()
+                raise InvalidDicomError(
+                    f"{self.name} changed since the source was sent to this process: its pixel "
+                    "data is no longer where it was; open it again with open_source()"
+                )
+            self._read_at, self._readinto_at = dicom.read_at, dicom.readinto_at
+            self._closer = dicom.close
+            self._dicom = dicom
+
+    def _read_after_reopen(self, offset: int, length: int) -> bytes:
+        self._reopen()
+        return self._read_at(offset, length)
+
+    def _readinto_after_reopen(self, offset: int, buffer: Any) -> int:
+        self._reopen()
+        assert self._readinto_at is not None
+        return self._readinto_at(offset, buffer)
 
     # -- native ---------------------------------------------------------------------------
 
@@ -419,7 +534,8 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
         decoding needs: :func:`~dicom_pixels.pixel_array` reads a file so.
     :param options: decoding options; those in :data:`IMAGE_PIXEL_OPTIONS`
         override the values read from *src*; ``allow_excess_frames``
-        (default ``True``) allows frames beyond Number of Frames.
+        (default ``True``) allows frames beyond Number of Frames;
+        ``storage_options`` (a dict) is passed to fsspec for a URL.
     :raises InvalidDicomError: *src* is not DICOM or has no pixel data.
 
     >>> import dicom_pixels as dp
@@ -430,8 +546,9 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
     """
     allow_excess = bool(options.get("allow_excess_frames", True))
     overrides = {k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS and v is not None}
+    storage_options = options.get("storage_options")
     if isinstance(src, (str, os.PathLike, bytes, bytearray)):  # the common case first: no Protocol check
-        return _file_source(src, overrides, allow_excess, specific_tags)
+        return _file_source(src, overrides, allow_excess, specific_tags, storage_options)
     if isinstance(src, (ElementSource, FramesSource)) or (
         isinstance(src, PixelSource) and not _is_dataset(src)
     ):
@@ -442,32 +559,64 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
         image = ImageDescription.from_mapping(overrides).validate(where="the frames given")
         return FramesSource(src, image)
     if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(src, "read"):
-        return _file_source(src, overrides, allow_excess, specific_tags)
+        return _file_source(src, overrides, allow_excess, specific_tags, storage_options)
     raise InvalidDicomError(
-        f"Unable to read pixel data from a {type(src).__name__}: pass a path, bytes, a binary "
-        "file-like object, a pydicom Dataset, or a list of frames with their description"
+        f"Unable to read pixel data from a {type(src).__name__}: pass a path, a URL, bytes, a "
+        "binary file-like object, a pydicom Dataset, or a list of frames with their description"
     )
 
 
 def _file_source(
-    src: Any, overrides: dict[str, Any], allow_excess: bool, specific_tags: Iterable[int] | None
+    src: Any,
+    overrides: dict[str, Any],
+    allow_excess: bool,
+    specific_tags: Iterable[int] | None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> ElementSource:
     try:
         dicom = read_dicom(
-            src, transfer_syntax_uid=overrides.get("transfer_syntax_uid"), specific_tags=specific_tags
+            src,
+            transfer_syntax_uid=overrides.get("transfer_syntax_uid"),
+            specific_tags=specific_tags,
+            storage_options=storage_options,
         )
+    except DicomPixelsError:
+        raise
     except OSError as exc:  # raised by opening a path (reads report their own errors)
         if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
             raise InvalidDicomError(f"No such file: '{os.fspath(src)}'") from None
         raise InvalidDicomError(f"Unable to read '{os.fspath(src)}': {exc.strerror or exc}") from None
     try:
-        return _source_from_dicom(dicom, overrides, allow_excess)
+        return _source_from_dicom(dicom, overrides, allow_excess, _origin_of(src, dicom))
     except BaseException:
         dicom.close()
         raise
 
 
-def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
+#: origins that name a whole Part 10 file (reopened with read_dicom).
+_FILE_ORIGINS = ("path", "url", "bytes")
+
+
+def _origin_of(src: Any, dicom: DicomFile) -> tuple[Any, ...] | None:
+    """What a file source refers to, for pickling; ``None`` for a caller's file object."""
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return ("bytes", bytes(src))
+    if is_url(src) or is_fsspec_file(src):
+        stream: Any = dicom.stream
+        while hasattr(stream, "_owner") or hasattr(stream, "_raw"):  # borrowed, inflated
+            stream = getattr(stream, "_owner", None) or stream._raw
+        return ("url", stream.url, stream.storage_options)
+    if isinstance(src, (str, os.PathLike)):
+        return ("path", os.path.abspath(os.fspath(src)))
+    return None
+
+
+def _source_from_dicom(
+    dicom: DicomFile,
+    overrides: dict[str, Any],
+    allow_excess: bool,
+    origin: tuple[Any, ...] | None = None,
+) -> ElementSource:
     pixel = dicom.pixel
     if pixel is None:
         raise InvalidDicomError(
@@ -491,6 +640,7 @@ def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess
         allow_excess_frames=allow_excess,
         closer=dicom.close,
         readinto_at=dicom.readinto_at,
+        origin=origin,
     )
     source.dicom = dicom
     return source
@@ -595,6 +745,7 @@ def _dataset_source(ds: Any, overrides: dict[str, Any], allow_excess: bool) -> E
         extended_offsets=extended,
         allow_excess_frames=allow_excess,
         memory=buffer,
+        origin=("value", buffer),
     )
 
 

@@ -514,9 +514,9 @@ class RemoteStream(ByteStream):
     >>> import fsspec
     >>> with fsspec.open("memory://doc/example.bin", "wb") as f:
     ...     _ = f.write(bytes(range(256)) * 4)
-    >>> with RemoteStream("memory://doc/example.bin") as stream:
+    >>> with RemoteStream("memory://doc/example.bin") as stream:   # 2 requests: size, then bytes
     ...     stream.size, stream.pread(1000, 3), stream.requests
-    (1024, b'\\xe8\\xe9\\xea', 1)
+    (1024, b'\\xe8\\xe9\\xea', 2)
     """
 
     MIN_BLOCK = 4 * 1024
