@@ -100,9 +100,9 @@ class RangeServer:
                 self.send_header("Accept-Ranges", "bytes")
                 self.end_headers()
                 if body:
-                    self.wfile.write(part)
-                    with server._lock:
+                    with server._lock:  # counted before the client can see the bytes
                         server.bytes_served += len(part)
+                    self.wfile.write(part)
 
             def do_GET(self) -> None:
                 self._serve(body=True)

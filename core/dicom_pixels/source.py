@@ -182,6 +182,7 @@ class ElementSource(_SourceBase):
         self._closer = closer
         self._ranges: list[list[tuple[int, int]]] | None = None
         self._lock = threading.Lock()
+        self._open_lock = threading.Lock()
         self._native_frames: int | None = None
         self._dicom: DicomFile | None = None
         if not image.transfer_syntax.encapsulated:
@@ -194,6 +195,7 @@ class ElementSource(_SourceBase):
         # Per process: a lock held by another thread at fork time would stay held in the child.
         if self._pid != os.getpid():
             self._lock = threading.Lock()
+            self._open_lock = threading.Lock()
             self._pid = os.getpid()
         return self._lock
 
@@ -209,7 +211,7 @@ class ElementSource(_SourceBase):
         self._dicom = value
 
     #: attributes that are this process's only: re-made by :meth:`__setstate__`.
-    _LOCAL = ("_read_at", "_readinto_at", "_memory", "_closer", "_lock", "_dicom", "_pid")
+    _LOCAL = ("_read_at", "_readinto_at", "_memory", "_closer", "_lock", "_open_lock", "_dicom", "_pid")
 
     def __getstate__(self) -> dict[str, Any]:
         if self._origin is None:
@@ -227,6 +229,7 @@ class ElementSource(_SourceBase):
         self.__dict__.update(state)
         self._pid = os.getpid()
         self._lock = threading.Lock()
+        self._open_lock = threading.Lock()
         self._dicom = None
         self._closer = None
         self._memory = None
@@ -241,7 +244,8 @@ class ElementSource(_SourceBase):
             self._readinto_at = self._readinto_after_reopen
 
     def _reopen(self) -> None:
-        with self._ranges_lock:
+        # Its own lock: the first read may come from inside _fragment_ranges, under _ranges_lock.
+        with self._open_lock:
             if self._dicom is not None:
                 return
             origin = self._origin
