@@ -83,10 +83,13 @@ def test_a_frame_index_out_of_range_names_the_frame_count():
         dp.pixel_array(_native(), index=9)
 
 
-def test_excess_native_frames_are_returned_with_a_warning_unless_disallowed():
+def test_excess_native_frames_are_ignored_with_a_warning_unless_asked_for():
     data = _native(frames=2, pixel_bytes=np.arange(16 * 16 * 3, dtype="<u2").tobytes())
+    # issue 15: Number of Frames governs by default, as in pydicom's pixel_array(path)
+    with pytest.warns(UserWarning, match="holds 3 frames.*returning the first 2"):
+        assert dp.pixel_array(data).shape == (2, 16, 16)
     with pytest.warns(UserWarning, match="holds 3 frames"):
-        assert dp.pixel_array(data).shape == (3, 16, 16)
+        assert dp.pixel_array(data, allow_excess_frames=True).shape == (3, 16, 16)
     assert dp.pixel_array(data, allow_excess_frames=False).shape == (2, 16, 16)
 
 

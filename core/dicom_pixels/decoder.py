@@ -44,7 +44,7 @@ from .uid import TransferSyntax, lookup
 __all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder"]
 
 #: Options every decode starts from (as in pydicom 3); user options override them.
-DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": True, "view_only": False}
+DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": None, "view_only": False}
 
 
 def _default_max_output_bytes() -> int:
@@ -287,7 +287,7 @@ class _Run:
     @property
     def frame_total(self) -> int:
         count = self.source.frame_count
-        if not self.options.get("allow_excess_frames", True):
+        if self.options.get("allow_excess_frames") is False:
             count = min(count, self.image.number_of_frames)
         return count
 

@@ -126,7 +126,9 @@ class ElementSource(_SourceBase):
     :param value_length: its length, ``None`` for undefined length (encapsulated).
     :param stream_size: length of the stream, to bound undefined-length walks.
     :param extended_offsets: the Extended Offset Table and its lengths, if present.
-    :param allow_excess_frames: return frames beyond Number of Frames when the data holds them.
+    :param allow_excess_frames: ``True``: return frames beyond Number of Frames when the data
+        holds them; ``False``: never; ``None`` (the default): native data keeps Number of
+        Frames (with a warning), encapsulated data returns every frame found (as pydicom).
     :param closer: called by :meth:`close`.
     :param readinto_at: ``readinto_at(offset, buffer) -> int``, filling *buffer* from
         *offset* without an intermediate copy (optional; see :meth:`readinto_native_frame`).
@@ -161,7 +163,7 @@ class ElementSource(_SourceBase):
         *,
         stream_size: int,
         extended_offsets: tuple[Any, Any] | None = None,
-        allow_excess_frames: bool = True,
+        allow_excess_frames: bool | None = None,
         closer: Callable[[], None] | None = None,
         readinto_at: Callable[[int, Any], int] | None = None,
         memory: memoryview | None = None,
@@ -325,18 +327,27 @@ class ElementSource(_SourceBase):
                         "(0028,0004) Photometric Interpretation value of 'YBR_FULL_422' is "
                         "incorrect: pass photometric_interpretation='RGB' or 'YBR_FULL'"
                     )
-            elif self._allow_excess:
+            elif self._allow_excess is not False:
                 whole = actual * 8 // image.frame_bits
-                if whole > frames:
+                if whole > frames and self._allow_excess:
                     warnings.warn(
                         f"The pixel data in {self.name} holds {whole} frames, more than the "
                         f"(0028,0008) Number of Frames value of {frames}; returning all of "
-                        "them. Pass allow_excess_frames=False to return only the first "
-                        f"{frames}.",
+                        "them as allow_excess_frames=True asks.",
                         UserWarning,
                         stacklevel=2,
                     )
                     return whole
+                if whole > frames:
+                    # Number of Frames governs, as in pydicom's pixel_array(path): a header
+                    # over a huge value must not expose billions of frames (issue 15).
+                    warnings.warn(
+                        f"The pixel data in {self.name} holds {whole} frames, more than the "
+                        f"(0028,0008) Number of Frames value of {frames}; returning the first "
+                        f"{frames}. Pass allow_excess_frames=True to return all of them.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
         return frames
 
     def _read_native(self, index: int) -> tuple[bytes, int]:
@@ -452,7 +463,7 @@ class ElementSource(_SourceBase):
         if self._native_frames is not None:
             return self._native_frames
         found = len(self._fragment_ranges())
-        if not self._allow_excess:
+        if self._allow_excess is False:
             return min(found, self.image.number_of_frames)
         return found
 
@@ -537,8 +548,9 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
         ``None``, the default, keeps every value up to 64 KiB. ``()`` keeps only what
         decoding needs: :func:`~dicom_pixels.pixel_array` reads a file so.
     :param options: decoding options; those in :data:`IMAGE_PIXEL_OPTIONS`
-        override the values read from *src*; ``allow_excess_frames``
-        (default ``True``) allows frames beyond Number of Frames;
+        override the values read from *src*; ``allow_excess_frames``: ``True``
+        returns frames beyond Number of Frames, ``False`` never, ``None`` (default)
+        only for encapsulated data (native data keeps Number of Frames, warning);
         ``storage_options`` (a dict) is passed to fsspec for a URL.
     :raises InvalidDicomError: *src* is not DICOM or has no pixel data.
 
@@ -548,7 +560,9 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
     'MONOCHROME1'
     >>> src.close()
     """
-    allow_excess = bool(options.get("allow_excess_frames", True))
+    allow_excess = options.get("allow_excess_frames")
+    if allow_excess is not None:
+        allow_excess = bool(allow_excess)
     overrides = {k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS and v is not None}
     storage_options = options.get("storage_options")
     if isinstance(src, (str, os.PathLike, bytes, bytearray)):  # the common case first: no Protocol check
@@ -573,7 +587,7 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
 def _file_source(
     src: Any,
     overrides: dict[str, Any],
-    allow_excess: bool,
+    allow_excess: bool | None,
     specific_tags: Iterable[int] | None,
     storage_options: Mapping[str, Any] | None = None,
 ) -> ElementSource:
@@ -618,7 +632,7 @@ def _origin_of(src: Any, dicom: DicomFile) -> tuple[Any, ...] | None:
 def _source_from_dicom(
     dicom: DicomFile,
     overrides: dict[str, Any],
-    allow_excess: bool,
+    allow_excess: bool | None,
     origin: tuple[Any, ...] | None = None,
 ) -> ElementSource:
     pixel = dicom.pixel
@@ -692,7 +706,7 @@ def _is_dataset(obj: Any) -> bool:
     )
 
 
-def _dataset_source(ds: Any, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
+def _dataset_source(ds: Any, overrides: dict[str, Any], allow_excess: bool | None) -> ElementSource:
     file_meta = getattr(ds, "file_meta", None) or {}
     tsyntax = overrides.get("transfer_syntax_uid") or _get(file_meta, "TransferSyntaxUID")
     if not tsyntax:
