@@ -20,7 +20,7 @@ import dicom_pixels as dp
 from dicom_pixels import errors
 from dicom_pixels.description import ImageDescription
 from dicom_pixels.errors import DicomPixelsError, InvalidDicomError, SourceCannotTravelError
-from dicom_pixels.source import ElementSource, open_source
+from dicom_pixels.source import ElementSource, FramesSource, open_source
 
 from .streams_support import RLE_LOSSLESS, RangeServer, frame_pixels, write_rle_slide
 
@@ -74,7 +74,7 @@ def test_bytes_dataset_and_url_sources_travel(slide, spawn_pool):
     from pydicom import dcmread
 
     data = slide.read_bytes()
-    with open_source(data) as src:
+    with open_source(bytearray(data)) as src:  # a bytearray travels as bytes
         frame = spawn_pool.apply_async(methodcaller("read_frame", 3), (src,)).get(60)
     assert frame[0] == open_source(slide).read_frame(3)[0]
     ds = dcmread(dp.examples.get_path("rt_dose"))
@@ -110,6 +110,8 @@ def test_decoders_encoders_descriptions_and_every_error_pickle():
     assert encoder.UID == RLE_LOSSLESS
     image = ImageDescription(8, 8, 1, 8, 8, 0, "MONOCHROME2", RLE_LOSSLESS)
     assert pickle.loads(pickle.dumps(image)) == image
+    frames = FramesSource([bytes(64)], image.replace(transfer_syntax_uid="1.2.840.10008.1.2.1"))
+    assert pickle.loads(pickle.dumps(frames)).read_frame(0) == (bytes(64), 0)
     for name in errors.__all__:
         error = getattr(errors, name)(f"message of {name}")
         copy = pickle.loads(pickle.dumps(error))

@@ -223,8 +223,9 @@ class ElementSource(_SourceBase):
                 "(or the file's bytes) to open_source() instead"
             )
         state = {key: value for key, value in self.__dict__.items() if key not in self._LOCAL}
-        if self._origin[0] == "value":  # a dataset's value (a memoryview): its bytes travel
-            state["_origin"] = ("value", bytes(self._origin[1]))
+        kind, what = self._origin[0], self._origin[1]
+        if kind in ("value", "bytes") and not isinstance(what, bytes):  # a view: its bytes travel
+            state["_origin"] = (kind, bytes(what))
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -618,7 +619,7 @@ _FILE_ORIGINS = ("path", "url", "bytes")
 def _origin_of(src: Any, dicom: DicomFile) -> tuple[Any, ...] | None:
     """What a file source refers to, for pickling; ``None`` for a caller's file object."""
     if isinstance(src, (bytes, bytearray, memoryview)):
-        return ("bytes", bytes(src))
+        return ("bytes", src)  # copied to bytes only if the source is pickled
     if is_url(src) or is_fsspec_file(src):
         stream: Any = dicom.stream
         while hasattr(stream, "_owner") or hasattr(stream, "_raw"):  # borrowed, inflated
