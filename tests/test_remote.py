@@ -156,3 +156,27 @@ def test_a_missing_fsspec_names_the_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "fsspec", None)  # `import fsspec` raises ImportError
     with pytest.raises(MissingDependencyError, match=r'pip install "dicom-pixels\[remote\]"'):
         dp.pixel_array("https://example.invalid/a.dcm")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork on this platform")
+def test_a_url_source_opened_before_fork_reads_in_the_forked_child(server):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    src = open_source(server.url("/slide.dcm"))
+    assert np.array_equal(dp.pixel_array(src, index=10), frame_pixels(10, ROWS, COLS))
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child():
+        try:
+            arr = dp.pixel_array(src, index=FRAMES - 2)
+            sender.send(("ok", bool(np.array_equal(arr, frame_pixels(FRAMES - 2, ROWS, COLS)))))
+        except BaseException as exc:
+            sender.send(("error", f"{type(exc).__name__}: {exc}"))
+
+    process = context.Process(target=child)
+    process.start()
+    outcome = receiver.recv() if receiver.poll(120) else ("error", "no answer")
+    process.join(30)
+    src.close()
+    assert outcome == ("ok", True)
