@@ -247,3 +247,27 @@ def test_read_dicom_takes_a_borrowed_inflated_stream(tmp_path):
 def test_io_bytesio_is_a_file_object_stream():
     data = dp.examples.get_path("ct").read_bytes()
     assert np.array_equal(dp.pixel_array(io.BytesIO(data)), dp.pixel_array(data))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork on this platform")
+def test_a_deflated_source_opened_before_fork_reads_in_the_forked_child(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "small.dcm"
+    pixels = _deflated_file(path, zeros=200_000)
+    context = multiprocessing.get_context("fork")
+    src = open_source(path)
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child():
+        try:
+            sender.send(("ok", src.read_frame(0)[0]))
+        except BaseException as exc:
+            sender.send(("error", f"{type(exc).__name__}: {exc}"))
+
+    process = context.Process(target=child)
+    process.start()
+    outcome = receiver.recv() if receiver.poll(60) else ("error", "no answer")
+    process.join(30)
+    src.close()
+    assert outcome == ("ok", pixels.tobytes())

@@ -695,6 +695,9 @@ class InflatedStream(ByteStream):
         self.size = prefix_length + self._measure()
         self._restart()
 
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+
     @property
     def raw_bytes_read(self) -> int:
         """Compressed bytes read from the file so far (both passes)."""
