@@ -69,6 +69,10 @@ class RangeServer:
         self.requests = 0
         self.bytes_served = 0
         self.headers: list[dict[str, str]] = []
+        #: paths whose GETs are answered with this HTTP status (e.g. 500) instead of their bytes.
+        self.failing: dict[str, int] = {}
+        #: answer every GET with the whole file (200), as a server without Range support.
+        self.ignore_range = False
         self._lock = threading.Lock()
         server = self
 
@@ -81,12 +85,15 @@ class RangeServer:
                     server.requests += 1
                     server.headers.append(dict(self.headers))
                 data = server.files.get(self.path)
-                if data is None:
-                    self.send_response(404)
+                failing = server.failing.get(self.path) if body else None
+                if data is None or failing:
+                    self.send_response(failing or 404)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+                if server.ignore_range:
+                    match = None
                 if match:
                     start = int(match.group(1))
                     end = min(int(match.group(2)) + 1 if match.group(2) else len(data), len(data))

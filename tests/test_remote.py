@@ -180,3 +180,22 @@ def test_a_url_source_opened_before_fork_reads_in_the_forked_child(server):
     process.join(30)
     src.close()
     assert outcome == ("ok", True)
+
+
+def test_a_server_error_or_a_server_without_range_support_is_a_typed_error(server):
+    from dicom_pixels.errors import RemoteReadError
+
+    server.files["/broken.dcm"] = server.files["/ct.dcm"]
+    server.failing["/broken.dcm"] = 500
+    try:
+        with pytest.raises(RemoteReadError, match="Unable to read 'http.*broken.dcm'") as info:
+            dp.pixel_array(server.url("/broken.dcm"))
+        assert isinstance(info.value, OSError) and isinstance(info.value, dp.errors.DicomPixelsError)
+    finally:
+        del server.failing["/broken.dcm"]
+    server.ignore_range = True
+    try:
+        with pytest.raises(dp.errors.DicomPixelsError, match="range|Range"):
+            dp.pixel_array(server.url("/slide.dcm"), index=3)
+    finally:
+        server.ignore_range = False

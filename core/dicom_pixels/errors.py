@@ -26,6 +26,7 @@ __all__ = [
     "NoPluginError",
     "NotARegularFileError",
     "PluginRegistrationError",
+    "RemoteReadError",
     "SourceCannotTravelError",
     "TruncatedDataError",
     "UnsupportedTransferSyntaxError",
@@ -56,6 +57,10 @@ class NotARegularFileError(InvalidDicomError, OSError):
 
 class DicomIsADirectoryError(NotARegularFileError, IsADirectoryError):
     """The path is a directory; also an :class:`IsADirectoryError`."""
+
+
+class RemoteReadError(DicomPixelsError, OSError):
+    """A URL could not be read: a server error, a refused range request, a network failure."""
 
 
 class SourceCannotTravelError(DicomPixelsError, TypeError):

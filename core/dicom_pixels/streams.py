@@ -39,6 +39,7 @@ from .errors import (
     InvalidDicomError,
     MissingDependencyError,
     NotARegularFileError,
+    RemoteReadError,
 )
 
 __all__ = [
@@ -543,11 +544,17 @@ class RemoteStream(ByteStream):
         self._block: tuple[int, bytes] = (0, b"")
         self._block_lock = threading.Lock()
         try:
-            self.size = int(fs.size(path))
+            size = fs.size(path)
         except FileNotFoundError:
             raise DicomFileNotFoundError(f"No such file: '{url}'") from None
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # fsspec backends raise their own types (aiohttp, botocore)
             raise _remote_error(url, exc) from None
+        if size is None:
+            raise RemoteReadError(
+                f"Unable to read '{url}': the server does not report its size, so it cannot be "
+                "read by range; download it and pass the local path or its bytes"
+            )
+        self.size = int(size)
         self._count(0)  # the size costs a request (HEAD, stat, ...)
 
     @classmethod
@@ -582,8 +589,14 @@ class RemoteStream(ByteStream):
             data = self._fs.cat_file(self._path, start=start, end=end)
         except FileNotFoundError:
             raise DicomFileNotFoundError(f"No such file: '{self.name}' (it was removed?)") from None
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # fsspec backends raise their own types (aiohttp, botocore)
             raise _remote_error(self.name, exc) from None
+        if len(data) > end - start:
+            # a server that ignored the Range header sent more than asked for
+            raise RemoteReadError(
+                f"Unable to read '{self.name}' by range: {len(data)} bytes came for a request "
+                f"of {end - start}; the server must support HTTP Range requests"
+            )
         return bytes(data)
 
     def pread(self, offset: int, length: int) -> bytes:
@@ -611,8 +624,11 @@ class RemoteStream(ByteStream):
         return len(data)
 
 
-def _remote_error(url: str, exc: BaseException) -> InvalidDicomError:
-    return InvalidDicomError(f"Unable to read '{url}': {exc}")
+def _remote_error(url: str, exc: BaseException) -> RemoteReadError:
+    return RemoteReadError(
+        f"Unable to read '{url}': {type(exc).__name__}: {exc}. Check the URL, the network and "
+        "the credentials in storage_options="
+    )
 
 
 # -- opening -------------------------------------------------------------------------------------
