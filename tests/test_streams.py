@@ -142,6 +142,8 @@ def test_a_deflated_file_reads_as_pydicom_reads_it(tmp_path):
         assert dicom.read_at(early, 4) == dicom.read_at(early, 4)
         assert isinstance(dicom.stream, InflatedStream)
         assert dicom.read_at(dicom.pixel.offset, 16) == pixels.tobytes()
+        raw = dicom.stream._raw
+    assert raw.closed  # closing the file closes what it opened
 
 
 def test_the_inflated_size_ceiling_is_checked_before_anything_is_kept(tmp_path, monkeypatch):

@@ -714,6 +714,13 @@ class InflatedStream(ByteStream):
     def _after_fork(self) -> None:
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Close the file and drop the bytes kept."""
+        self._raw.close()
+        self._retained = bytearray()
+        self._chunk = b""
+        super().close()
+
     @property
     def raw_bytes_read(self) -> int:
         """Compressed bytes read from the file so far (both passes)."""
