@@ -273,3 +273,23 @@ def test_a_deflated_source_opened_before_fork_reads_in_the_forked_child(tmp_path
     process.join(30)
     src.close()
     assert outcome == ("ok", pixels.tobytes())
+
+
+def test_reads_in_any_order_resume_from_kept_inflater_states(monkeypatch):
+    """Forward jumps past a skipped value and reads behind dropped bytes resume from the
+    inflater states kept by the first pass: the bytes are those of a plain inflate."""
+    monkeypatch.setattr(InflatedStream, "SNAPSHOT_EVERY", 256 * 1024)
+    rng = np.random.default_rng(14)
+    dataset = b"".join(
+        bytes(300_000) if i % 2 else rng.integers(0, 256, 50_000, dtype=np.uint8).tobytes() for i in range(40)
+    )
+    packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    stream = InflatedStream(MemoryStream(b"META" + packer.compress(dataset) + packer.flush(), "f"), 4, limit=10**8)
+    assert stream.size == 4 + len(dataset) and len(stream._snapshots) >= 8
+    for offset in [5_000_000, 10, 3_000_000, 3_000_010, 6_999_000, 1_234_567, 4]:
+        length = min(70_000, 4 + len(dataset) - offset)
+        assert stream.pread(offset, length) == (b"META" + dataset)[offset : offset + length], offset
+    stream.retain_from(2_000_000)
+    assert stream.pread(2_500_000, 100) == (b"META" + dataset)[2_500_000:2_500_100]
+    assert stream.pread(1_000_000, 100) == (b"META" + dataset)[1_000_000:1_000_100]
+    assert stream.pread(2_000_000, 600_000) == (b"META" + dataset)[2_000_000:2_600_000]

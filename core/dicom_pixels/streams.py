@@ -680,8 +680,11 @@ class InflatedStream(ByteStream):
     *limit* before anything is kept); afterwards reads go forward, keeping only
     the bytes asked for, so a value that is skipped is inflated and dropped. From
     :meth:`retain_from` on (the pixel element's value), every inflated byte is
-    kept, since frames are read at random. A read behind what was dropped starts
-    inflating again from the beginning.
+    kept, since frames are read at random. The first pass also keeps a copy of the
+    inflater's state every :data:`SNAPSHOT_EVERY` inflated bytes (about 32 KiB of
+    window each), so that a read far ahead (after a large value skipped) or behind
+    what was dropped resumes from the nearest state instead of inflating everything
+    before it again.
 
     :param raw: the file.
     :param prefix_length: where the deflated bytes start.
@@ -697,6 +700,10 @@ class InflatedStream(ByteStream):
     """
 
     CHUNK = 1 << 20
+    #: compressed bytes read at once (an inflater state kept holds at most this much input).
+    RAW_CHUNK = 64 * 1024
+    #: inflated bytes between two kept inflater states.
+    SNAPSHOT_EVERY = 32 * 1024 * 1024
 
     def __init__(self, raw: ByteStream, prefix_length: int, *, limit: int) -> None:
         super().__init__()
@@ -708,6 +715,8 @@ class InflatedStream(ByteStream):
         self._lock = threading.Lock()
         self._retain_start: int | None = None
         self._retained = bytearray()
+        #: (inflated offset, inflater state, compressed offset) kept by the first pass.
+        self._snapshots: list[tuple[int, Any, int]] = []
         self.size = prefix_length + self._measure()
         self._restart()
 
@@ -726,21 +735,24 @@ class InflatedStream(ByteStream):
         """Compressed bytes read from the file so far (both passes)."""
         return self._raw.bytes_read
 
-    def _chunks(self) -> Any:
-        """Yield the inflated dataset in chunks of at most :data:`CHUNK` bytes."""
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        pos = self._start
+    def _chunks(self, resume: tuple[int, Any, int] | None = None) -> Any:
+        """Yield (chunk, inflater, compressed offset): the inflated dataset in chunks of at
+        most :data:`CHUNK` bytes, from the start or from a kept state."""
+        if resume is None:
+            inflater, pos = zlib.decompressobj(-zlib.MAX_WBITS), self._start
+        else:
+            inflater, pos = resume[1].copy(), resume[2]
         try:
             while not inflater.eof:
                 data = inflater.unconsumed_tail
                 if not data:
-                    data = self._raw.pread(pos, self.CHUNK)
+                    data = self._raw.pread(pos, self.RAW_CHUNK)
                     pos += len(data)
                     if not data:
                         return  # a truncated stream: the parser reports what is missing
                 out = inflater.decompress(data, self.CHUNK)
                 if out:
-                    yield out
+                    yield out, inflater, pos
         except zlib.error as exc:
             raise InvalidDicomError(
                 f"The deflated dataset of {self.name} (from offset {self._start}) cannot be "
@@ -749,8 +761,10 @@ class InflatedStream(ByteStream):
 
     def _measure(self) -> int:
         total = 0
-        for chunk in self._chunks():
+        for chunk, inflater, pos in self._chunks():
             total += len(chunk)
+            if total - (self._snapshots[-1][0] if self._snapshots else 0) >= self.SNAPSHOT_EVERY:
+                self._snapshots.append((total, inflater.copy(), pos))
             if total > self._limit:
                 raise InvalidDicomError(
                     f"The deflated dataset of {self.name} inflates to more than {self._limit} "
@@ -759,17 +773,23 @@ class InflatedStream(ByteStream):
                 )
         return total
 
-    def _restart(self) -> None:
-        self._producer = self._chunks()
+    def _restart(self, offset: int = 0) -> None:
+        """Inflate from the kept state nearest before stream *offset* (or from the start)."""
+        resume = None
+        for snapshot in self._snapshots:
+            if self._start + snapshot[0] > offset:
+                break
+            resume = snapshot
+        self._producer = self._chunks(resume)
         #: the last chunk inflated, and the stream offset of its first byte.
         self._chunk = b""
-        self._chunk_start = self._start
+        self._chunk_start = self._start + (resume[0] if resume else 0)
         self._retained = bytearray()
 
     def _next_chunk(self) -> bool:
         """Inflate the next chunk (keeping what is retained); ``False`` at the end."""
         start = self._chunk_start + len(self._chunk)
-        chunk = next(self._producer, b"")
+        chunk = next(self._producer, (b"",))[0]
         if not chunk:
             return False
         self._chunk, self._chunk_start = chunk, start
@@ -784,7 +804,7 @@ class InflatedStream(ByteStream):
             if self._retain_start is not None and self._retain_start <= offset:
                 return
             if offset < self._chunk_start:
-                self._restart()
+                self._restart(offset)
             self._retain_start = offset
             end = self._chunk_start + len(self._chunk)
             self._retained = bytearray(self._chunk[max(0, offset - self._chunk_start):]) if end > offset else bytearray()
@@ -807,8 +827,10 @@ class InflatedStream(ByteStream):
             while keep + len(self._retained) < offset + length and self._next_chunk():
                 pass
             return bytes(self._retained[offset - keep : offset - keep + length])
-        if offset < self._chunk_start:
-            self._restart()  # behind what was dropped: inflate again from the start
+        ahead = self._chunk_start + len(self._chunk) + self.SNAPSHOT_EVERY
+        if offset < self._chunk_start or (offset > ahead and self._snapshots):
+            # behind what was dropped, or far ahead: resume from the nearest kept state
+            self._restart(offset)
         parts = []
         end = offset + length
         while True:
