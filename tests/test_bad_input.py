@@ -84,10 +84,13 @@ def test_a_frame_index_out_of_range_names_the_frame_count():
         dp.pixel_array(_native(), index=9)
 
 
-def test_excess_native_frames_are_returned_with_a_warning_unless_disallowed():
+def test_excess_native_frames_are_ignored_with_a_warning_unless_asked_for():
     data = _native(frames=2, pixel_bytes=np.arange(16 * 16 * 3, dtype="<u2").tobytes())
+    # issue 15: Number of Frames governs by default, as in pydicom's pixel_array(path)
+    with pytest.warns(UserWarning, match="holds 3 frames.*returning the first 2"):
+        assert dp.pixel_array(data).shape == (2, 16, 16)
     with pytest.warns(UserWarning, match="holds 3 frames"):
-        assert dp.pixel_array(data).shape == (3, 16, 16)
+        assert dp.pixel_array(data, allow_excess_frames=True).shape == (3, 16, 16)
     assert dp.pixel_array(data, allow_excess_frames=False).shape == (2, 16, 16)
 
 
@@ -115,9 +118,13 @@ def test_every_error_class_derives_from_one_base():
         assert issubclass(getattr(errors, name), DicomPixelsError)
 
 
-def test_a_missing_path_or_a_directory_is_an_error_of_its_kind_naming_it(tmp_path):
-    # issue 13 point 4: FileNotFoundError / IsADirectoryError (both were InvalidDicomError)
-    with pytest.raises(FileNotFoundError, match="No such file: '.*missing.dcm'"):
+def test_a_missing_path_or_a_directory_is_an_invalid_dicom_error_naming_it(tmp_path):
+    import dicom_pixels as dp
+
+    with pytest.raises(dp.errors.InvalidDicomError, match="No such file") as missing:
         dp.pixel_array(tmp_path / "missing.dcm")
-    with pytest.raises(IsADirectoryError, match="is a directory"):
+    assert isinstance(missing.value, FileNotFoundError)
+    # issue 15: a directory is refused as such, also as an IsADirectoryError
+    with pytest.raises(dp.errors.InvalidDicomError, match="is a directory") as directory:
         dp.pixel_array(tmp_path)
+    assert isinstance(directory.value, IsADirectoryError)

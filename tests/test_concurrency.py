@@ -1,8 +1,9 @@
 """Decoding from many threads at once gives the arrays one thread gives.
 
-A shared *file object* is safe too: every reader of one file object shares one
-lock (``reader._lock_for``) that serialises seek+read and restores the position;
-other code using the same file object at the same time is not covered by it.
+A shared *file object* is safe too: a plain file is read with ``os.pread`` on its
+descriptor (its position is never used); any other file object is read under one
+lock per object (``streams._lock_for``) that serialises seek+read and restores the
+position; other code using that object at the same time is not covered by it.
 """
 
 from __future__ import annotations

@@ -53,11 +53,12 @@ from .uid import lookup
 __all__ = ["DECODING_OPTIONS", "DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder", "output_dtype"]
 
 #: Options every decode starts from (as in pydicom 3); user options override them.
-DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": True, "view_only": False}
+DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": None, "view_only": False}
 
 #: Every keyword option a decode accepts besides its named arguments: pydicom 3's decoding
 #: options (``rle_segment_order`` is read by the RLE codecs), ``workers``,
-#: ``max_output_bytes`` and the Image Pixel overrides. Any other name is refused: pydicom
+#: ``max_output_bytes``, ``storage_options`` (for URLs, passed to fsspec) and the Image
+#: Pixel overrides. Any other name is refused: pydicom
 #: ignores unknown options, so a misspelled ``as_RGB=True`` would silently do nothing.
 DECODING_OPTIONS: frozenset[str] = frozenset(
     {
@@ -70,6 +71,7 @@ DECODING_OPTIONS: frozenset[str] = frozenset(
         "workers",
         "max_output_bytes",
         "rle_segment_order",
+        "storage_options",
     }
     | IMAGE_PIXEL_OPTIONS
 )
@@ -396,7 +398,7 @@ class _Run:
     @property
     def frame_total(self) -> int:
         count = self.source.frame_count
-        if not self.options.get("allow_excess_frames", True):
+        if self.options.get("allow_excess_frames") is False:
             count = min(count, self.image.number_of_frames)
         return count
 

@@ -421,7 +421,7 @@ class _DecodedFeed(_Feed):
                 "decoding_plugin": options.get("decoding_plugin", ""),
             }
             self.count = self.source.frame_count
-            if not options.get("allow_excess_frames", True):
+            if options.get("allow_excess_frames") is False:
                 self.count = min(self.count, image.number_of_frames)
             first, meta = next(self.decoder.iter_array(self.source, indices=[0], **self.decode_options))
             pi = meta["photometric_interpretation"]

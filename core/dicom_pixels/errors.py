@@ -33,10 +33,13 @@ __all__ = [
     "MissingGeometryError",
     "MixedSeriesError",
     "NoPluginError",
+    "NotARegularFileError",
     "OutputWriteError",
     "PluginRegistrationError",
+    "RemoteReadError",
     "SeriesError",
     "SliceGapError",
+    "SourceCannotTravelError",
     "TruncatedDataError",
     "UnsupportedTransferSyntaxError",
 ]
@@ -48,6 +51,33 @@ class DicomPixelsError(Exception):
 
 class InvalidDicomError(DicomPixelsError, ValueError):
     """The input is not a readable DICOM file or dataset (bad structure, lengths, tags)."""
+
+
+class DicomFileNotFoundError(InvalidDicomError, FileNotFoundError):
+    """The path or URL names nothing (a local path that does not exist, HTTP 404).
+
+    Also a :class:`FileNotFoundError`, as ``open()`` would raise.
+
+    >>> issubclass(DicomFileNotFoundError, (DicomPixelsError, FileNotFoundError))
+    True
+    """
+
+
+class NotARegularFileError(InvalidDicomError, OSError):
+    """The path is not a regular file (a FIFO, a socket, a device): refused before it is opened."""
+
+
+class DicomIsADirectoryError(NotARegularFileError, IsADirectoryError):
+    """The path is a directory; also an :class:`IsADirectoryError`."""
+
+
+class RemoteReadError(DicomPixelsError, OSError):
+    """A URL could not be read: a server error, a refused range request, a network failure."""
+
+
+class SourceCannotTravelError(DicomPixelsError, TypeError):
+    """A source on a caller's file object cannot be pickled (sent to another process):
+    pass a path or a URL instead."""
 
 
 class TruncatedDataError(InvalidDicomError):
@@ -88,24 +118,6 @@ class EncodeError(CodecError):
 
 class EncodingProfileError(DicomPixelsError, ValueError):
     """The image does not fit the encoding profile of the target transfer syntax (PS3.5 8.2)."""
-
-
-class DicomFileNotFoundError(DicomPixelsError, FileNotFoundError):
-    """The path (or URL) given as a source does not exist.
-
-    >>> from dicom_pixels.errors import DicomFileNotFoundError
-    >>> issubclass(DicomFileNotFoundError, FileNotFoundError)
-    True
-    """
-
-
-class DicomIsADirectoryError(DicomPixelsError, IsADirectoryError):
-    """The path given as a source is a directory, not a file.
-
-    >>> from dicom_pixels.errors import DicomIsADirectoryError
-    >>> issubclass(DicomIsADirectoryError, IsADirectoryError)
-    True
-    """
 
 
 class FrameIndexError(DicomPixelsError, IndexError, ValueError):

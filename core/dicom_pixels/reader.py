@@ -20,8 +20,15 @@ Reading is lazy and bounded:
 * every step advances, nesting is limited to :data:`MAX_SEQUENCE_DEPTH`, a
   length past the end of the data raises :class:`TruncatedDataError` naming
   the element, its offset and the file;
-* deflated datasets are inflated into memory (they cannot be read at random
-  otherwise), at most :data:`MAX_INFLATED_SIZE` bytes.
+* deflated datasets are inflated as a stream (:class:`~dicom_pixels.streams.InflatedStream`):
+  values before the pixel element that are not kept are inflated and dropped,
+  from the pixel element on the bytes are kept (frames are read at random);
+  at most :data:`MAX_INFLATED_SIZE` bytes, checked before anything is kept.
+
+The bytes come from a :class:`~dicom_pixels.streams.ByteStream` (a local
+path, bytes, a file object, or a URL through fsspec); the element values and
+the VR table are in :mod:`~dicom_pixels.elements`. Both modules' names are
+re-exported here.
 
 >>> import struct
 >>> header = struct.pack("<HHIH", 0x0028, 0x0010, 2, 512)    # Implicit VR: (0028,0010) Rows = 512
@@ -33,26 +40,27 @@ Reading is lazy and bounded:
 
 from __future__ import annotations
 
-import errno
-import io
-import os
-import stat
 import struct
-import threading
-import weakref
-import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, NamedTuple
+from typing import Any
 
 from . import uid as _uid
-from .dictionary import US_OR_SS_TAGS, keyword_for, tag_for, vr_for
-from .errors import (
-    DicomFileNotFoundError,
-    DicomIsADirectoryError,
-    InvalidDicomError,
-    TruncatedDataError,
+from .dictionary import US_OR_SS_TAGS, tag_for, vr_for
+from .elements import (
+    EXPLICIT_VR_CODES,
+    ITEM_DELIMITER_TAG,
+    ITEM_TAG,
+    KNOWN_VRS,
+    PIXEL_TAGS,
+    SEQUENCE_DELIMITER_TAG,
+    UNDEFINED_LENGTH,
+    Element,
+    PixelElement,
+    format_tag,
 )
+from .errors import InvalidDicomError, TruncatedDataError
+from .streams import BorrowedStream, ByteStream, InflatedStream, open_stream
 from .uid import TransferSyntax
 
 __all__ = [
@@ -62,6 +70,7 @@ __all__ = [
     "PIXEL_TAGS",
     "DicomFile",
     "Element",
+    "Parser",
     "PixelElement",
     "format_tag",
     "read_dicom",
@@ -75,425 +84,16 @@ MAX_SEQUENCE_DEPTH = 64
 #: With ``specific_tags=None``, top-level values up to this size are kept.
 KEEP_VALUE_LIMIT = 64 * 1024
 
-#: The pixel elements, by tag (PS3.6 Table 6-1, group 7FE0).
-PIXEL_TAGS: dict[int, str] = {
-    0x7FE00008: "FloatPixelData",
-    0x7FE00009: "DoubleFloatPixelData",
-    0x7FE00010: "PixelData",
-}
-
-_UNDEFINED = 0xFFFFFFFF
-_ITEM = 0xFFFEE000
-_ITEM_DELIMITER = 0xFFFEE00D
-_SEQUENCE_DELIMITER = 0xFFFEE0DD
+_UNDEFINED = UNDEFINED_LENGTH
+_ITEM = ITEM_TAG
+_ITEM_DELIMITER = ITEM_DELIMITER_TAG
+_SEQUENCE_DELIMITER = SEQUENCE_DELIMITER_TAG
 #: Kept whatever specific_tags says: the pixel description and the offset tables.
 _ALWAYS_KEPT = frozenset({0x00280008, 0x7FE00001, 0x7FE00002})
-
-# PS3.5 7.1.2 / Table 7.1-1: these VRs have 2 reserved bytes and a 32-bit length.
-_LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
-# Every two-letter code "AA".."ZZ" (as stored) -> (its name, whether it has the 32-bit length).
-_VR_INFO = {bytes((a, b)): (chr(a) + chr(b), chr(a) + chr(b) in _LONG_VRS)
-            for a in range(0x41, 0x5B) for b in range(0x41, 0x5B)}
-_SHORT_VRS = frozenset(
-    {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "PN", "SH", "SL",
-     "SS", "ST", "TM", "UI", "UL", "US"}
-)
-_KNOWN_VRS = _LONG_VRS | _SHORT_VRS
-_BINARY_NUMBER_FORMATS = {
-    "US": "H", "SS": "h", "UL": "I", "SL": "i", "FL": "f", "FD": "d", "SV": "q", "UV": "Q",
-}
-_BYTES_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
-# PS3.5 6.2: the value multiplicity of these text VRs is always 1 ("\" is not a delimiter).
-_SINGLE_VALUED_TEXT = frozenset({"ST", "LT", "UT", "UR"})
-# PS3.5 6.2: leading spaces are insignificant in these VRs.
-_STRIP_BOTH_ENDS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI"})
 
 _EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
 _EXPLICIT_VR_BE = "1.2.840.10008.1.2.2"
 _IMPLICIT_VR_LE = "1.2.840.10008.1.2"
-
-
-def format_tag(tag: int) -> str:
-    """Return *tag* as ``(gggg,eeee)``, followed by its keyword when known.
-
-    >>> format_tag(0x7FE00010), format_tag(0x00431029)
-    ('(7FE0,0010) PixelData', '(0043,1029)')
-    """
-    keyword = keyword_for(tag)
-    text = f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
-    return f"{text} {keyword}" if keyword else text
-
-
-# -- elements ------------------------------------------------------------------------------------
-
-
-class Element(NamedTuple):
-    """One data element as stored: its tag, VR, raw value bytes and where they are.
-
-    A named tuple (immutable, and cheap to create: a header holds dozens of them).
-
-    :param tag: e.g. ``0x00280010``.
-    :param vr: two letters; for Implicit VR from :mod:`~dicom_pixels.dictionary` (``"UN"`` if unknown).
-    :param raw: the value bytes as stored (for a sequence, its whole value without
-        the sequence delimiter).
-    :param offset: stream offset of the value's first byte.
-    :param little_endian: byte order of binary values.
-
-    >>> Element(0x00280030, "DS", b"0.5\\\\0.25", 0, True).value
-    [0.5, 0.25]
-    """
-
-    tag: int
-    vr: str
-    raw: bytes
-    offset: int
-    little_endian: bool
-
-    @property
-    def keyword(self) -> str:
-        """The keyword from the small built-in dictionary, ``""`` if unknown."""
-        return keyword_for(self.tag)
-
-    @property
-    def value(self) -> Any:
-        """The value decoded according to the VR (PS3.5 6.2).
-
-        Binary numbers (US, SS, UL, SL, FL, FD, SV, UV, AT) give a number or a
-        list when VM > 1, ``None`` when empty. IS gives ``int``, DS ``float``
-        (lists when VM > 1, ``None`` when empty). Text is stripped of its
-        padding and split on backslashes into a list when VM > 1 (never for
-        ST, LT, UT, UR); it is decoded as UTF-8 when valid, else as Latin-1
-        (the Specific Character Set is not consulted). OB, OD, OF, OL, OV, OW
-        and UN give ``bytes``; SQ gives ``None`` (sequences are not decoded).
-
-        :raises InvalidDicomError: an IS or DS value is not a number.
-        """
-        vr, raw = self.vr, self.raw
-        if vr == "SQ" or vr == "NONE":
-            return None
-        if vr in _BYTES_VRS:
-            return bytes(raw)
-        prefix = "<" if self.little_endian else ">"
-        if vr in _BINARY_NUMBER_FORMATS:
-            code = _BINARY_NUMBER_FORMATS[vr]
-            count = len(raw) // struct.calcsize(code)
-            if count == 0:
-                return None
-            values = list(struct.unpack_from(f"{prefix}{count}{code}", raw))
-            return values[0] if count == 1 else values
-        if vr == "AT":
-            # PS3.5 6.2: an AT value is a pair of 16-bit (group, element) numbers.
-            count = len(raw) // 4
-            if count == 0:
-                return None
-            words = struct.unpack_from(f"{prefix}{2 * count}H", raw)
-            tags = [words[2 * i] << 16 | words[2 * i + 1] for i in range(count)]
-            return tags[0] if count == 1 else tags
-        return self._text_value()
-
-    def _text_value(self) -> Any:
-        try:
-            text = bytes(self.raw).decode("utf-8")
-        except UnicodeDecodeError:
-            text = bytes(self.raw).decode("latin-1")
-        vr = self.vr
-        # PS3.5 6.2: values are padded to even length with a space (UI: NUL).
-        text = text.rstrip(" \x00")
-        if vr in _SINGLE_VALUED_TEXT:
-            return text
-        parts = text.split("\\")
-        if vr in _STRIP_BOTH_ENDS:
-            parts = [part.strip(" \x00") for part in parts]
-        if vr == "IS" or vr == "DS":
-            numbers = [self._number(part) for part in parts]
-            if len(numbers) == 1:
-                return numbers[0]
-            return numbers
-        return parts[0] if len(parts) == 1 else parts
-
-    def _number(self, text: str) -> int | float | None:
-        if text == "":
-            return None
-        try:
-            if self.vr == "DS":
-                return float(text)
-            try:
-                return int(text)
-            except ValueError:
-                number = float(text)  # "512.0" is accepted as pydicom does
-                if not number.is_integer():
-                    raise
-                return int(number)
-        except (ValueError, OverflowError):
-            raise InvalidDicomError(
-                f"The value {text!r} of {format_tag(self.tag)} at offset {self.offset} is not a "
-                f"valid {self.vr} (PS3.5 Table 6.2-1): correct the element or pass the value "
-                "as an override"
-            ) from None
-
-
-@dataclass(frozen=True)
-class PixelElement:
-    """Where the pixel element's value is; the value itself is not read.
-
-    :param tag: ``0x7FE00010``, ``0x7FE00008`` or ``0x7FE00009``.
-    :param keyword: ``"PixelData"``, ``"FloatPixelData"`` or ``"DoubleFloatPixelData"``.
-    :param vr: ``"OB"``, ``"OW"``, ``"OF"`` or ``"OD"`` (Implicit VR: ``"OW"``, or ``"OB"``
-        when encapsulated).
-    :param offset: stream offset of the value's first byte (after the element header).
-    :param length: the value length; ``None`` for undefined length (encapsulated, PS3.5 A.4).
-    """
-
-    tag: int
-    keyword: str
-    vr: str
-    offset: int
-    length: int | None
-
-
-# -- byte streams --------------------------------------------------------------------------------
-
-
-class _Stream:
-    """Random access to the bytes of the input; counts what it hands out."""
-
-    name: str
-    size: int
-    #: the whole stream when it is in memory (then reads are slices).
-    memory: memoryview | None = None
-
-    def __init__(self) -> None:
-        self.bytes_read = 0
-        self._count_lock = threading.Lock()
-        self.closed = False
-
-    def _count(self, n: int) -> None:
-        with self._count_lock:
-            self.bytes_read += n
-
-    def pread(self, offset: int, length: int) -> bytes:
-        """Return up to *length* bytes at *offset* (fewer only at the end)."""
-        raise NotImplementedError
-
-    def preadinto(self, offset: int, view: memoryview) -> int:
-        """Fill *view* from *offset*; return how many bytes were copied."""
-        data = self.pread(offset, len(view))
-        view[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self.closed = True
-
-
-class _MemoryStream(_Stream):
-    def __init__(self, data: bytes | bytearray | memoryview, name: str) -> None:
-        super().__init__()
-        self.memory = memoryview(data).cast("B") if not isinstance(data, bytes) else memoryview(data)
-        self.size = len(self.memory)
-        self.name = name
-
-    def pread(self, offset: int, length: int) -> bytes:
-        assert self.memory is not None
-        chunk = bytes(self.memory[offset : offset + length])
-        self._count(len(chunk))
-        return chunk
-
-    def preadinto(self, offset: int, view: memoryview) -> int:
-        assert self.memory is not None
-        chunk = self.memory[offset : offset + len(view)]
-        view[: len(chunk)] = chunk
-        self._count(len(chunk))
-        return len(chunk)
-
-
-class _DescriptorStream(_Stream):
-    """A file we opened, read with ``os.pread``: no shared position, so no lock (thread-safe)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.name = path
-        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            status = os.fstat(self._fd)
-            if stat.S_ISDIR(status.st_mode):  # POSIX opens a directory for reading; reads fail
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-            self.size = status.st_size
-        except OSError:
-            os.close(self._fd)
-            del self._fd  # closed: __del__ must not close it again
-            raise
-
-    def pread(self, offset: int, length: int) -> bytes:
-        parts = []
-        while length > 0:
-            chunk = os.pread(self._fd, length, offset)
-            if not chunk:
-                break
-            parts.append(chunk)
-            offset += len(chunk)
-            length -= len(chunk)
-        data = parts[0] if len(parts) == 1 else b"".join(parts)
-        self._count(len(data))
-        return data
-
-    def preadinto(self, offset: int, view: memoryview) -> int:
-        preadv = getattr(os, "preadv", None)
-        if preadv is None:
-            return super().preadinto(offset, view)
-        done = 0
-        while done < len(view):
-            n = preadv(self._fd, [view[done:]], offset + done)
-            if n <= 0:
-                break
-            done += n
-        self._count(done)
-        return done
-
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self._fd)
-        super().close()
-
-    def __del__(self) -> None:
-        # A source that was never closed (no ``with``) must not keep its descriptor open for
-        # the life of the process, as a file object would not.
-        if not getattr(self, "closed", True) and hasattr(self, "_fd"):
-            self.close()
-
-
-#: One lock per caller-supplied file object, shared by every stream reading it, so that
-#: several threads decoding from the same open file do not interleave their seek+read.
-_FILE_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
-_FILE_LOCKS_GUARD = threading.Lock()
-
-
-def _lock_for(fileobj: Any) -> threading.Lock:
-    with _FILE_LOCKS_GUARD:
-        try:
-            lock = _FILE_LOCKS.get(fileobj)
-            if lock is None:
-                lock = _FILE_LOCKS[fileobj] = threading.Lock()
-            return lock
-        except TypeError:  # not weak-referenceable (or unhashable): a lock of its own
-            return threading.Lock()
-
-
-class _FileObjectStream(_Stream):
-    """A binary file object: reads are serialised by a lock and restore its position."""
-
-    def __init__(self, fileobj: IO[bytes], name: str, owned: bool) -> None:
-        super().__init__()
-        self.name = name
-        self._file = fileobj
-        self._owned = owned
-        self._lock = threading.Lock() if owned else _lock_for(fileobj)
-        seekable = getattr(fileobj, "seekable", None)
-        try:
-            if seekable is not None and not seekable():
-                raise OSError("seekable() is False")
-            with self._lock:
-                position = fileobj.tell()
-                self.size = fileobj.seek(0, io.SEEK_END)
-                fileobj.seek(position)
-        except (OSError, AttributeError, ValueError) as exc:
-            raise InvalidDicomError(
-                f"{name} is not a seekable, open binary file ({exc}): pass a path, bytes, or "
-                "a seekable binary file object (or read it into bytes first)"
-            ) from None
-
-    def pread(self, offset: int, length: int) -> bytes:
-        with self._lock:
-            position = self._file.tell()
-            parts: list[bytes] = []
-            try:
-                self._file.seek(offset)
-                while length > 0:  # raw streams may return short reads before the end
-                    chunk = self._file.read(length)
-                    if not chunk:
-                        break
-                    parts.append(bytes(chunk))
-                    length -= len(chunk)
-            finally:
-                self._file.seek(position)
-        data = parts[0] if len(parts) == 1 else b"".join(parts)
-        self._count(len(data))
-        return data
-
-    def preadinto(self, offset: int, view: memoryview) -> int:
-        readinto = getattr(self._file, "readinto", None)
-        if readinto is None:
-            return super().preadinto(offset, view)
-        with self._lock:
-            position = self._file.tell()
-            done = 0
-            try:
-                self._file.seek(offset)
-                while done < len(view):
-                    n = readinto(view[done:])
-                    if not n:
-                        break
-                    done += n
-            finally:
-                self._file.seek(position)
-        self._count(done)
-        return done
-
-    def close(self) -> None:
-        if self._owned and not self.closed:
-            self._file.close()
-        super().close()
-
-
-class _BorrowedStream(_Stream):
-    """Another :class:`DicomFile`'s stream, read again; closing it leaves the owner open."""
-
-    def __init__(self, owner: _Stream) -> None:
-        super().__init__()
-        self._owner = owner
-        self.name = owner.name
-        self.size = owner.size
-        self.memory = owner.memory
-
-    def pread(self, offset: int, length: int) -> bytes:
-        if self._owner.closed:
-            return b""
-        data = self._owner.pread(offset, length)
-        self._count(len(data))
-        return data
-
-    def preadinto(self, offset: int, view: memoryview) -> int:
-        if self._owner.closed:
-            return 0
-        done = self._owner.preadinto(offset, view)
-        self._count(done)
-        return done
-
-
-def _open_stream(src: Any) -> _Stream:
-    if isinstance(src, (bytes, bytearray, memoryview)):
-        return _MemoryStream(src, "<bytes>")
-    if isinstance(src, (str, os.PathLike)):
-        path = os.fspath(src)
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        try:
-            if hasattr(os, "pread"):
-                return _DescriptorStream(path)
-            return _FileObjectStream(open(path, "rb"), path, owned=True)
-        except FileNotFoundError:
-            raise DicomFileNotFoundError(
-                f"No such file: '{path}': check the path (relative paths start at {os.getcwd()})"
-            ) from None
-        except IsADirectoryError:
-            raise DicomIsADirectoryError(
-                f"'{path}' is a directory, not a DICOM file: pass one of the files in it"
-            ) from None
-    if hasattr(src, "read") and hasattr(src, "seek"):
-        return _FileObjectStream(src, repr(src), owned=False)
-    raise InvalidDicomError(
-        f"Unable to read DICOM from a {type(src).__name__}: pass a path, bytes or a seekable "
-        "binary file object"
-    )
 
 
 # -- the file ------------------------------------------------------------------------------------
@@ -504,8 +104,8 @@ class DicomFile:
     """A parsed Part 10 header plus random access to the stream holding the pixel data.
 
     For a Deflated transfer syntax the stream is the file's bytes up to the end
-    of the File Meta Information followed by the *inflated* dataset, held in
-    memory; offsets (elements, pixel data) refer to that stream.
+    of the File Meta Information followed by the *inflated* dataset (inflated as
+    it is read, PS3.5 A.5); offsets (elements, pixel data) refer to that stream.
 
     :attr:`bytes_read` counts the bytes handed out by the stream (header
     parsing, :meth:`read_at`, :meth:`readinto_at`, and for deflated files the
@@ -518,8 +118,7 @@ class DicomFile:
     transfer_syntax: TransferSyntax
     pixel: PixelElement | None
     name: str
-    _stream: _Stream = field(repr=False, compare=False)
-    _extra_bytes_read: int = field(default=0, repr=False, compare=False)
+    _stream: ByteStream = field(repr=False, compare=False)
 
     def get(self, tag: int | str, default: Any = None) -> Any:
         """Return the decoded value of a top-level or file meta element, *default* if absent.
@@ -539,6 +138,11 @@ class DicomFile:
         return element.value
 
     @property
+    def stream(self) -> ByteStream:
+        """The byte stream the offsets refer to (for a deflated file, the inflated one)."""
+        return self._stream
+
+    @property
     def size(self) -> int:
         """Length of the stream: the file size, or for deflated files the inflated length."""
         return self._stream.size
@@ -546,7 +150,8 @@ class DicomFile:
     @property
     def bytes_read(self) -> int:
         """How many bytes were read so far (see the class docs)."""
-        return self._stream.bytes_read + self._extra_bytes_read
+        stream = self._stream
+        return stream.raw_bytes_read if isinstance(stream, InflatedStream) else stream.bytes_read
 
     def _check_range(self, offset: int, length: int) -> None:
         if self._stream.closed:
@@ -613,10 +218,21 @@ def _describe(what: str | int) -> str:
     return what if isinstance(what, str) else f"The value of {format_tag(what)}"
 
 
-class _Parser:
-    """Walks element headers through a read-ahead window over a stream."""
+class Parser:
+    """Walks element headers through a read-ahead window over a :class:`~dicom_pixels.streams.ByteStream`.
 
-    def __init__(self, stream: _Stream) -> None:
+    The parser of :func:`read_dicom`, public for the transcoder and other walkers
+    of a dataset. Its read-ahead starts at the stream's ``read_ahead`` and grows
+    with the offset reached (a long header gets large reads).
+
+    >>> import struct
+    >>> from dicom_pixels.streams import MemoryStream
+    >>> data = struct.pack("<HH2sHH", 0x0028, 0x0010, b"US", 2, 512)
+    >>> Parser(MemoryStream(data, "<bytes>")).header(0, False, True, "An element")
+    (2621456, 'US', 2, 8, False)
+    """
+
+    def __init__(self, stream: ByteStream) -> None:
         self.stream = stream
         self.name = stream.name
         self.size = stream.size
@@ -624,7 +240,7 @@ class _Parser:
         self._window_bytes = b""  # the same bytes: faster to index and slice than the view
         self._window_start = 0
         self._window_end = 0
-        self._chunk = 512
+        self._chunk = stream.read_ahead
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -649,7 +265,7 @@ class _Parser:
         else:
             # Grow the window with what was parsed so far: a long header gets large
             # reads, a short one stops close to where the pixel data starts.
-            self._chunk = min(max(self._chunk, offset // 2), 64 * 1024)
+            self._chunk = min(max(self._chunk, offset // 2), max(64 * 1024, self._chunk))
             data = self.stream.pread(offset, min(self._chunk, self.size - offset))
             self._window_bytes = data
             self._window = memoryview(data)
@@ -685,7 +301,7 @@ class _Parser:
         if group == 0xFFFE or implicit:
             # PS3.5 7.5: items and delimiters have no VR, in every transfer syntax.
             return tag, "NONE" if group == 0xFFFE else vr_for(tag), length32, pos + 8, True
-        info = _VR_INFO.get(bytes(raw[4:6]))
+        info = EXPLICIT_VR_CODES.get(bytes(raw[4:6]))
         if info is None:
             # Not a VR: a writer switched to Implicit VR here; read it so, as pydicom does.
             return tag, vr_for(tag), length32, pos + 8, True
@@ -728,7 +344,7 @@ class _Parser:
             window, start, end = self._window_bytes, self._window_start, self._window_end
         size = self.size
         header = _EXPLICIT_LE_HEADER.unpack_from
-        vr_info = _VR_INFO
+        vr_info = EXPLICIT_VR_CODES
         always_kept = _ALWAYS_KEPT
         pixel_tags = PIXEL_TAGS
         counted = 0
@@ -768,6 +384,18 @@ class _Parser:
 
     # -- sequences -----------------------------------------------------------------------------
 
+    def check_depth(self, depth: int, tag: int, header: int) -> None:
+        """Refuse a sequence nested deeper than :data:`MAX_SEQUENCE_DEPTH` (defined length or not).
+
+        Every walker that descends into a sequence calls this first, so that a
+        crafted nesting ends in a typed error instead of a ``RecursionError``.
+        """
+        if depth > MAX_SEQUENCE_DEPTH:
+            raise InvalidDicomError(
+                f"{format_tag(tag)} at offset {header} in {self.name} is nested more than "
+                f"{MAX_SEQUENCE_DEPTH} sequences deep: the file is corrupt or malicious"
+            )
+
     def skip_undefined(
         self, pos: int, implicit: bool, little: bool, depth: int, tag: int, header: int
     ) -> tuple[int, int]:
@@ -775,11 +403,7 @@ class _Parser:
 
         :returns: (offset of the sequence delimiter, offset after it).
         """
-        if depth > MAX_SEQUENCE_DEPTH:
-            raise InvalidDicomError(
-                f"{format_tag(tag)} at offset {header} in {self.name} is nested more than "
-                f"{MAX_SEQUENCE_DEPTH} sequences deep: the file is corrupt or malicious"
-            )
+        self.check_depth(depth, tag, header)
         prefix = "<" if little else ">"
         what = f"An item of {format_tag(tag)} (an undefined length value from offset {pos})"
         while True:
@@ -839,12 +463,15 @@ def read_dicom(
     specific_tags: Iterable[int] | None = None,
     stop_before_pixels: bool = True,
     transfer_syntax_uid: str | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> DicomFile:
     """Read a Part 10 file's header and locate its pixel element without reading it.
 
-    :param src: a path, ``bytes``/``bytearray``/``memoryview``, or a seekable binary
-        file object. A path is opened and closed by :meth:`DicomFile.close`; a file
-        object is left open and its position is restored after every read. An open
+    :param src: a path, a URL (``https://``, ``s3://``, ... read through fsspec, the
+        ``remote`` extra), ``bytes``/``bytearray``/``memoryview``, a seekable binary
+        file object or an fsspec file (its filesystem and path are read, not its
+        position). A path or URL is opened and closed by :meth:`DicomFile.close`; a
+        file object is left open and its position is never moved (or is restored). An open
         :class:`DicomFile` is parsed again from its stream (for example with other
         *specific_tags*); that also works for deflated files, whose stream is
         already inflated, and closing the result leaves the first one open.
@@ -875,10 +502,10 @@ def read_dicom(
         if src._stream.closed:
             raise InvalidDicomError(f"{src.name} is closed: read it again with read_dicom()")
         inflated = src.transfer_syntax.deflated
-        stream: _Stream = _BorrowedStream(src._stream)
+        stream: ByteStream = BorrowedStream(src._stream)
     else:
         inflated = False
-        stream = _open_stream(src)
+        stream = open_stream(src, storage_options=storage_options)
     try:
         return _read(stream, wanted, transfer_syntax_uid, inflated)
     except BaseException:
@@ -894,11 +521,11 @@ def _not_dicom(name: str, why: str) -> InvalidDicomError:
 
 
 def _read(
-    stream: _Stream, wanted: frozenset[int] | None, transfer_syntax_uid: str | None, inflated: bool
+    stream: ByteStream, wanted: frozenset[int] | None, transfer_syntax_uid: str | None, inflated: bool
 ) -> DicomFile:
     name = stream.name
     size = stream.size
-    parser = _Parser(stream)
+    parser = Parser(stream)
 
     # PS3.10 7.1: a 128-byte preamble then "DICM"; tolerate files without them (as pydicom
     # does with force=True) when they start like a dataset.
@@ -933,14 +560,11 @@ def _read(
         if pos == 0:
             _check_plausible_start(parser, pos, transfer_syntax, name)
 
-    extra_read = 0
     if transfer_syntax.deflated and not inflated:
-        prefix = stream.pread(0, meta_end) if stream.memory is None else bytes(stream.memory[:meta_end])
-        dataset = _inflate(stream, meta_end, name)
-        extra_read = stream.bytes_read
-        stream.close()
-        stream = _MemoryStream(prefix + dataset, name)
-        parser = _Parser(stream)
+        # PS3.5 A.5: the dataset after the File Meta Information is a raw deflate stream;
+        # it is inflated as it is parsed, never held whole (values skipped are dropped).
+        stream = InflatedStream(stream, meta_end, limit=MAX_INFLATED_SIZE)
+        parser = Parser(stream)
 
     little = transfer_syntax.little_endian
     implicit = transfer_syntax.implicit_vr
@@ -958,11 +582,10 @@ def _read(
         pixel=pixel,
         name=name,
         _stream=stream,
-        _extra_bytes_read=extra_read,
     )
 
 
-def _read_file_meta(parser: _Parser, pos: int) -> tuple[dict[int, Element], int]:
+def _read_file_meta(parser: Parser, pos: int) -> tuple[dict[int, Element], int]:
     """Read group 0002 (always Explicit VR Little Endian, PS3.10 7.1)."""
     meta: dict[int, Element] = {}
     # Parse while the group is 0002 rather than trusting (0002,0000) Group Length, which
@@ -986,7 +609,7 @@ def _read_file_meta(parser: _Parser, pos: int) -> tuple[dict[int, Element], int]
     return meta, pos
 
 
-def _guess_transfer_syntax(parser: _Parser, pos: int, name: str, from_start: bool) -> TransferSyntax:
+def _guess_transfer_syntax(parser: Parser, pos: int, name: str, from_start: bool) -> TransferSyntax:
     """Sniff a dataset without File Meta Information, as pydicom does (issue 258)."""
     if pos + 6 > parser.size:
         if from_start:
@@ -994,14 +617,14 @@ def _guess_transfer_syntax(parser: _Parser, pos: int, name: str, from_start: boo
         raise _not_dicom(name, "there is no dataset after the DICM prefix")
     raw = parser.need(pos, 6, "The first element")
     vr = bytes(raw[4:6]).decode("latin-1")
-    if vr in _KNOWN_VRS:
+    if vr in KNOWN_VRS:
         group = raw[0] | raw[1] << 8
         # A little endian reading of a big endian group number is large (0x0800 for 0008).
         return _uid.lookup(_EXPLICIT_VR_BE if group >= 1024 else _EXPLICIT_VR_LE)
     return _uid.lookup(_IMPLICIT_VR_LE)
 
 
-def _check_plausible_start(parser: _Parser, pos: int, ts: TransferSyntax, name: str) -> None:
+def _check_plausible_start(parser: Parser, pos: int, ts: TransferSyntax, name: str) -> None:
     """Reject input that has neither preamble nor meta and does not start like a dataset."""
     if pos + 8 > parser.size:
         raise _not_dicom(name, "it is too short to hold a data element")
@@ -1018,41 +641,8 @@ def _check_plausible_start(parser: _Parser, pos: int, ts: TransferSyntax, name: 
         )
 
 
-def _inflate(stream: _Stream, start: int, name: str) -> bytes:
-    """Inflate the raw deflate dataset that follows the File Meta Information (PS3.5 A.5)."""
-    limit = MAX_INFLATED_SIZE
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    parts: list[bytes] = []
-    total = 0
-    pos = start
-    chunk_size = 1 << 20
-    try:
-        while not inflater.eof:
-            data = inflater.unconsumed_tail
-            if not data:
-                data = stream.pread(pos, chunk_size)
-                pos += len(data)
-                if not data:
-                    break  # a truncated stream: the parser reports what is missing
-            out = inflater.decompress(data, limit + 1 - total)
-            total += len(out)
-            parts.append(out)
-            if total > limit:
-                raise InvalidDicomError(
-                    f"The deflated dataset of {name} inflates to more than {limit} bytes "
-                    "(dicom_pixels.reader.MAX_INFLATED_SIZE): refusing to continue; raise "
-                    "the limit if the file is trusted"
-                )
-    except zlib.error as exc:
-        raise InvalidDicomError(
-            f"The deflated dataset of {name} (from offset {start}) cannot be inflated: {exc} "
-            "(PS3.5 A.5)"
-        ) from None
-    return b"".join(parts)
-
-
 def _read_dataset(
-    parser: _Parser,
+    parser: Parser,
     pos: int,
     implicit: bool,
     little: bool,
@@ -1109,7 +699,7 @@ def _keep(tag: int, vr: str, length: int, wanted: frozenset[int] | None) -> bool
 
 
 def _pixel_element(
-    parser: _Parser,
+    parser: Parser,
     tag: int,
     vr: str,
     length: int,
@@ -1128,6 +718,7 @@ def _pixel_element(
             vr = "OF" if tag == 0x7FE00008 else "OD"
     if not undefined:
         parser.check_fits(value_pos, length, tag, header)
+    parser.stream.retain_from(value_pos)  # a deflated stream keeps the pixel value (PS3.5 A.5)
     return PixelElement(tag, keyword, vr, value_pos, None if undefined else length)
 
 
@@ -1140,3 +731,7 @@ def _refine_us_or_ss(elements: dict[int, Element]) -> dict[int, Element]:
         tag: el._replace(vr="SS") if tag in US_OR_SS_TAGS and el.vr == "US" else el
         for tag, el in elements.items()
     }
+
+
+#: The former private name, for code that patched it.
+_Parser = Parser

@@ -5,9 +5,11 @@ Every decode starts from a :class:`PixelSource`: an
 encoded bytes of frame *i*. :func:`open_source` turns whatever the user has
 into one:
 
-* a path, :class:`pathlib.Path`, ``bytes`` or binary file-like holding a Part 10
-  file -> :class:`ElementSource` over the file, read lazily: only the header,
-  the item headers of encapsulated data, and the bytes of the frames asked for;
+* a path, :class:`pathlib.Path`, URL (``http(s)://``, ``s3://``, ... through
+  fsspec, with ``storage_options=``), ``bytes``, binary file-like or fsspec file
+  holding a Part 10 file -> :class:`ElementSource` over the file, read lazily:
+  only the header, the item headers of encapsulated data, and the bytes of the
+  frames asked for;
 * a pydicom ``Dataset`` (duck-typed, pydicom is not imported) -> an
   :class:`ElementSource` over ``ds.PixelData``;
 * frames already separated (e.g. from DICOMweb) -> :class:`FramesSource`.
@@ -37,10 +39,12 @@ from .errors import (
     FrameIndexError,
     InvalidDicomError,
     InvalidPixelDescriptionError,
+    SourceCannotTravelError,
     TruncatedDataError,
 )
 from .frame_index import INDEX_CACHE, FrameIndex, file_identity, read_ranges
 from .reader import DicomFile, PixelElement, read_dicom
+from .streams import is_fsspec_file, is_url
 
 __all__ = [
     "IMAGE_PIXEL_OPTIONS",
@@ -128,7 +132,9 @@ class ElementSource(_SourceBase):
     :param value_length: its length, ``None`` for undefined length (encapsulated).
     :param stream_size: length of the stream, to bound undefined-length walks.
     :param extended_offsets: the Extended Offset Table and its lengths, if present.
-    :param allow_excess_frames: return frames beyond Number of Frames when the data holds them.
+    :param allow_excess_frames: ``True``: return frames beyond Number of Frames when the data
+        holds them; ``False``: never; ``None`` (the default): native data keeps Number of
+        Frames (with a warning), encapsulated data returns every frame found (as pydicom).
     :param closer: called by :meth:`close`.
     :param readinto_at: ``readinto_at(offset, buffer) -> int``, filling *buffer* from
         *offset* without an intermediate copy (optional; see :meth:`readinto_native_frame`).
@@ -139,6 +145,23 @@ class ElementSource(_SourceBase):
         from, and kept in, :data:`~dicom_pixels.frame_index.INDEX_CACHE`, keyed by the
         file's :func:`~dicom_pixels.frame_index.file_identity`.
     :param frame_index: a frame index already built for this value (e.g. unpickled).
+    :param origin: what the source refers to, so that it can travel to another
+        process (:mod:`pickle`): ``("path", path)``, ``("url", url, storage_options)``,
+        ``("bytes", data)`` (a whole file) or ``("value", data)`` (the pixel value
+        itself); ``None`` when it cannot (a caller's file object).
+
+    A pickled source carries its origin, options, description and the frame index
+    already built, and reopens its file lazily, on the first read, in the process
+    that unpickles it. Used from a forked child, a source on a path reads through
+    its own descriptor, one on a file object through ``os.pread`` on the object's
+    descriptor, and refuses (a typed error) where neither is possible.
+
+    >>> import pickle, dicom_pixels as dp
+    >>> with open_source(dp.examples.get_path("rt_dose")) as src:
+    ...     copy = pickle.loads(pickle.dumps(src))
+    >>> copy.read_frame(3) == open_source(dp.examples.get_path("rt_dose")).read_frame(3)
+    True
+    >>> copy.close()
     """
 
     def __init__(
@@ -151,14 +174,17 @@ class ElementSource(_SourceBase):
         *,
         stream_size: int,
         extended_offsets: tuple[Any, Any] | None = None,
-        allow_excess_frames: bool = True,
+        allow_excess_frames: bool | None = None,
         closer: Callable[[], None] | None = None,
         readinto_at: Callable[[int, Any], int] | None = None,
         memory: memoryview | None = None,
         index_path: tuple[str | os.PathLike[str], str] | None = None,
         frame_index: FrameIndex | None = None,
+        origin: tuple[Any, ...] | None = None,
     ) -> None:
         self.name = name
+        self._origin = origin
+        self._pid = os.getpid()
         self.image = image
         self._read_at = read_at
         self._readinto_at = readinto_at
@@ -176,12 +202,106 @@ class ElementSource(_SourceBase):
         self._table: encaps.FrameTable | None = None
         self._table_read = False
         self._table_lookups = 0
-        self._ranges_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._open_lock = threading.Lock()
         self._native_frames: int | None = None
-        #: the parsed file when the source is a Part 10 file (for ``ds_out``).
-        self.dicom: DicomFile | None = None
+        self._dicom: DicomFile | None = None
         if not image.transfer_syntax.encapsulated:
             self._native_frames = self._check_native_length()
+
+    # -- travelling ---------------------------------------------------------------------------
+
+    @property
+    def _ranges_lock(self) -> threading.Lock:
+        # Per process: a lock held by another thread at fork time would stay held in the child.
+        if self._pid != os.getpid():
+            self._lock = threading.Lock()
+            self._open_lock = threading.Lock()
+            self._pid = os.getpid()
+        return self._lock
+
+    @property
+    def dicom(self) -> DicomFile | None:
+        """The parsed file when the source is a Part 10 file (for ``ds_out``); opens a travelled source."""
+        if self._dicom is None and self._origin is not None and self._origin[0] in _FILE_ORIGINS:
+            self._reopen()
+        return self._dicom
+
+    @dicom.setter
+    def dicom(self, value: DicomFile | None) -> None:
+        self._dicom = value
+
+    #: attributes that are this process's only: re-made by :meth:`__setstate__`.
+    _LOCAL = ("_read_at", "_readinto_at", "_memory", "_closer", "_lock", "_open_lock", "_dicom", "_pid",
+              "_table", "_table_read")
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._origin is None:
+            raise SourceCannotTravelError(
+                f"The source on {self.name} cannot be pickled (sent to another process): it "
+                "reads a file object that is only open in this process. Pass a path or a URL "
+                "(or the file's bytes) to open_source() instead"
+            )
+        state = {key: value for key, value in self.__dict__.items() if key not in self._LOCAL}
+        kind, what = self._origin[0], self._origin[1]
+        if kind in ("value", "bytes") and not isinstance(what, bytes):  # a view: its bytes travel
+            state["_origin"] = (kind, bytes(what))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._open_lock = threading.Lock()
+        self._dicom = None
+        self._closer = None
+        self._memory = None
+        self._table = None  # it reads through this process's file: located again here
+        self._table_read = False
+        origin = self._origin
+        assert origin is not None  # (refused by __getstate__)
+        if origin[0] == "value":  # the pixel value itself travelled: nothing to open
+            self._memory = memoryview(origin[1])
+            self._read_at = _buffer_reader(self._memory, self.name)
+            self._readinto_at = None
+        else:  # reopened on the first read, in this process
+            self._read_at = self._read_after_reopen
+            self._readinto_at = self._readinto_after_reopen
+
+    def _reopen(self) -> None:
+        # Its own lock: the first read may come from inside _fragment_ranges, under _ranges_lock.
+        with self._open_lock:
+            if self._dicom is not None:
+                return
+            origin = self._origin
+            assert origin is not None
+            kind, what = origin[0], origin[1]
+            storage_options = origin[2] if kind == "url" else None
+            dicom = read_dicom(
+                what,
+                transfer_syntax_uid=self.image.transfer_syntax_uid,
+                specific_tags=(),
+                storage_options=storage_options,
+            )
+            pixel = dicom.pixel
+            if pixel is None or pixel.offset != self._offset or pixel.length != self._length:
+                dicom.close()
+                raise InvalidDicomError(
+                    f"{self.name} changed since the source was sent to this process: its pixel "
+                    "data is no longer where it was; open it again with open_source()"
+                )
+            self._read_at, self._readinto_at = dicom.read_at, dicom.readinto_at
+            self._closer = dicom.close
+            self._dicom = dicom
+
+    def _read_after_reopen(self, offset: int, length: int) -> bytes:
+        self._reopen()
+        return self._read_at(offset, length)
+
+    def _readinto_after_reopen(self, offset: int, buffer: Any) -> int:
+        self._reopen()
+        assert self._readinto_at is not None
+        return self._readinto_at(offset, buffer)
 
     # -- native ---------------------------------------------------------------------------
 
@@ -230,18 +350,27 @@ class ElementSource(_SourceBase):
                         "(0028,0004) Photometric Interpretation value of 'YBR_FULL_422' is "
                         "incorrect: pass photometric_interpretation='RGB' or 'YBR_FULL'"
                     )
-            elif self._allow_excess:
+            elif self._allow_excess is not False:
                 whole = actual * 8 // image.frame_bits
-                if whole > frames:
+                if whole > frames and self._allow_excess:
                     warnings.warn(
                         f"The pixel data in {self.name} holds {whole} frames, more than the "
                         f"(0028,0008) Number of Frames value of {frames}; returning all of "
-                        "them. Pass allow_excess_frames=False to return only the first "
-                        f"{frames}.",
+                        "them as allow_excess_frames=True asks.",
                         UserWarning,
                         stacklevel=2,
                     )
                     return whole
+                if whole > frames:
+                    # Number of Frames governs, as in pydicom's pixel_array(path): a header
+                    # over a huge value must not expose billions of frames (issue 15).
+                    warnings.warn(
+                        f"The pixel data in {self.name} holds {whole} frames, more than the "
+                        f"(0028,0008) Number of Frames value of {frames}; returning the first "
+                        f"{frames}. Pass allow_excess_frames=True to return all of them.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
         return frames
 
     def _read_native(self, index: int) -> tuple[bytes, int]:
@@ -415,7 +544,7 @@ class ElementSource(_SourceBase):
         if self._native_frames is not None:
             return self._native_frames
         found = len(self._locator())
-        if not self._allow_excess:
+        if self._allow_excess is False:
             return min(found, self.image.number_of_frames)
         return found
 
@@ -497,8 +626,10 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
         ``None``, the default, keeps every value up to 64 KiB. ``()`` keeps only what
         decoding needs: :func:`~dicom_pixels.pixel_array` reads a file so.
     :param options: decoding options; those in :data:`IMAGE_PIXEL_OPTIONS`
-        override the values read from *src*; ``allow_excess_frames``
-        (default ``True``) allows frames beyond Number of Frames.
+        override the values read from *src*; ``allow_excess_frames``: ``True``
+        returns frames beyond Number of Frames, ``False`` never, ``None`` (default)
+        only for encapsulated data (native data keeps Number of Frames, warning);
+        ``storage_options`` (a dict) is passed to fsspec for a URL.
     :raises InvalidDicomError: *src* is not DICOM or has no pixel data.
 
     >>> import dicom_pixels as dp
@@ -507,10 +638,13 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
     'MONOCHROME1'
     >>> src.close()
     """
-    allow_excess = bool(options.get("allow_excess_frames", True))
+    allow_excess = options.get("allow_excess_frames")
+    if allow_excess is not None:
+        allow_excess = bool(allow_excess)
     overrides = {k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS and v is not None}
+    storage_options = options.get("storage_options")
     if isinstance(src, (str, os.PathLike, bytes, bytearray)):  # the common case first: no Protocol check
-        return _file_source(src, overrides, allow_excess, specific_tags)
+        return _file_source(src, overrides, allow_excess, specific_tags, storage_options)
     if isinstance(src, (ElementSource, FramesSource)) or (
         isinstance(src, PixelSource) and not _is_dataset(src)
     ):
@@ -521,35 +655,65 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
         image = ImageDescription.from_mapping(overrides).validate(where="the frames given")
         return FramesSource(src, image)
     if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(src, "read"):
-        return _file_source(src, overrides, allow_excess, specific_tags)
+        return _file_source(src, overrides, allow_excess, specific_tags, storage_options)
     raise InvalidDicomError(
-        f"Unable to read pixel data from a {type(src).__name__}: pass a path, bytes, a binary "
-        "file-like object, a pydicom Dataset, or a list of frames with their description"
+        f"Unable to read pixel data from a {type(src).__name__}: pass a path, a URL, bytes, a "
+        "binary file-like object, a pydicom Dataset, or a list of frames with their description"
     )
 
 
 def _file_source(
-    src: Any, overrides: dict[str, Any], allow_excess: bool, specific_tags: Iterable[int] | None
+    src: Any,
+    overrides: dict[str, Any],
+    allow_excess: bool | None,
+    specific_tags: Iterable[int] | None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> ElementSource:
     try:
         dicom = read_dicom(
-            src, transfer_syntax_uid=overrides.get("transfer_syntax_uid"), specific_tags=specific_tags
+            src,
+            transfer_syntax_uid=overrides.get("transfer_syntax_uid"),
+            specific_tags=specific_tags,
+            storage_options=storage_options,
         )
     except DicomPixelsError:  # a missing path or a directory included: already typed
         raise
     except OSError as exc:  # raised by opening a path (reads report their own errors)
         raise InvalidDicomError(f"Unable to read '{os.fspath(src)}': {exc.strerror or exc}") from None
     try:
-        source = _source_from_dicom(dicom, overrides, allow_excess)
+        source = _source_from_dicom(dicom, overrides, allow_excess, _origin_of(src, dicom))
     except BaseException:
         dicom.close()
         raise
     if isinstance(src, (str, os.PathLike)) and source.image.transfer_syntax.encapsulated:
-        source._index_path = (src, dicom.transfer_syntax.uid)
+        source._index_path = (os.path.abspath(os.fspath(src)), dicom.transfer_syntax.uid)
     return source
 
 
-def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
+#: origins that name a whole Part 10 file (reopened with read_dicom).
+_FILE_ORIGINS = ("path", "url", "bytes")
+
+
+def _origin_of(src: Any, dicom: DicomFile) -> tuple[Any, ...] | None:
+    """What a file source refers to, for pickling; ``None`` for a caller's file object."""
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return ("bytes", src)  # copied to bytes only if the source is pickled
+    if is_url(src) or is_fsspec_file(src):
+        stream: Any = dicom.stream
+        while hasattr(stream, "_owner") or hasattr(stream, "_raw"):  # borrowed, inflated
+            stream = getattr(stream, "_owner", None) or stream._raw
+        return ("url", stream.url, stream.storage_options)
+    if isinstance(src, (str, os.PathLike)):
+        return ("path", os.path.abspath(os.fspath(src)))
+    return None
+
+
+def _source_from_dicom(
+    dicom: DicomFile,
+    overrides: dict[str, Any],
+    allow_excess: bool | None,
+    origin: tuple[Any, ...] | None = None,
+) -> ElementSource:
     pixel = dicom.pixel
     if pixel is None:
         raise InvalidDicomError(
@@ -573,6 +737,7 @@ def _source_from_dicom(dicom: DicomFile, overrides: dict[str, Any], allow_excess
         allow_excess_frames=allow_excess,
         closer=dicom.close,
         readinto_at=dicom.readinto_at,
+        origin=origin,
     )
     source.dicom = dicom
     return source
@@ -620,7 +785,7 @@ def _is_dataset(obj: Any) -> bool:
     )
 
 
-def _dataset_source(ds: Any, overrides: dict[str, Any], allow_excess: bool) -> ElementSource:
+def _dataset_source(ds: Any, overrides: dict[str, Any], allow_excess: bool | None) -> ElementSource:
     file_meta = getattr(ds, "file_meta", None) or {}
     tsyntax = overrides.get("transfer_syntax_uid") or _get(file_meta, "TransferSyntaxUID")
     if not tsyntax:
@@ -677,6 +842,7 @@ def _dataset_source(ds: Any, overrides: dict[str, Any], allow_excess: bool) -> E
         extended_offsets=extended,
         allow_excess_frames=allow_excess,
         memory=buffer,
+        origin=("value", buffer),
     )
 
 

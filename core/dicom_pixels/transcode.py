@@ -53,6 +53,7 @@ import numpy as np
 from . import __version__, pixel_dataset, reader
 from .arguments import check_options, check_path, check_text, checked_signature, parameter_names
 from .dictionary import US_OR_SS_TAGS
+from .elements import LONG_VRS, PIXEL_TAGS
 from .encoder import _EncodeRun, get_encoder, is_lossy, lossy_method
 from .errors import (
     ArgumentTypeError,
@@ -62,7 +63,7 @@ from .errors import (
     InvalidDicomError,
 )
 from .pixel_dataset import generate_uid
-from .reader import PIXEL_TAGS, DicomFile, _Parser, format_tag, read_dicom
+from .reader import DicomFile, Parser, read_dicom
 from .uid import TransferSyntax, lookup
 from .writer import IMPLEMENTATION_CLASS_UID, DataElement, atomic_output, encode_element
 
@@ -72,7 +73,6 @@ Progress = Callable[[int, int], None]
 
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
-_LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
 # PS3.5 7.3: the byte width to swap, per VR, when converting from Big Endian.
 _SWAP_WIDTH = {"US": 2, "SS": 2, "OW": 2, "AT": 2, "UL": 4, "SL": 4, "FL": 4, "OL": 4, "OF": 4,
                "FD": 8, "OD": 8, "SV": 8, "UV": 8, "OV": 8}
@@ -94,7 +94,7 @@ def _header(tag: int, vr: str, length: int) -> bytes:
     group, element = tag >> 16, tag & 0xFFFF
     if vr == "NONE":
         return struct.pack("<HHI", group, element, length)
-    if vr in _LONG_VRS:
+    if vr in LONG_VRS:
         return struct.pack("<HH2sHI", group, element, vr.encode(), 0, length)
     return struct.pack("<HH2sH", group, element, vr.encode(), length)
 
@@ -126,7 +126,7 @@ _Pieces = list[bytes | _SourceRange]
 class _Walker:
     """Re-encodes elements from the source's encoding to Explicit VR Little Endian."""
 
-    def __init__(self, dicom: DicomFile, parser: _Parser, copy_verbatim: bool, signed: bool) -> None:
+    def __init__(self, dicom: DicomFile, parser: Parser, copy_verbatim: bool, signed: bool) -> None:
         self.dicom = dicom
         self.parser = parser
         self.copy_verbatim = copy_verbatim
@@ -179,22 +179,15 @@ class _Walker:
                 if vr_implicit and tag in US_OR_SS_TAGS and self.signed:
                     vr = "SS"
                 value = self._source(value_pos, length, 0 if little else _swap_width(vr, length))
-                if vr not in _LONG_VRS and length > 0xFFFF:
+                if vr not in LONG_VRS and length > 0xFFFF:
                     vr = "UN"  # PS3.5 6.2.2: too long for a 16-bit length
                 yield tag, pos, [_header(tag, vr, length), *value], value_pos + length
             pos = value_pos + length
 
     def _sequence(self, tag: int, start: int, end: int, implicit: bool, little: bool, depth: int) -> _Pieces:
         """Re-encode a sequence's items (PS3.5 7.5) with undefined lengths."""
-        limit = reader.MAX_SEQUENCE_DEPTH  # read at each call: applications may change it
-        if depth > limit:
-            # The reader's limit, for defined lengths too: each level costs Python stack.
-            raise InvalidDicomError(
-                f"{format_tag(tag)} at offset {start} in {self.dicom.name} is nested {depth} "
-                f"sequences deep, more than {limit} "
-                "(dicom_pixels.reader.MAX_SEQUENCE_DEPTH): the file is corrupt or malicious"
-            )
         parser = self.parser
+        parser.check_depth(depth, tag, start)  # defined lengths too: no RecursionError
         prefix = "<" if little else ">"
         out: _Pieces = [_header(tag, "SQ", _UNDEFINED)]
         pos = start
@@ -224,12 +217,9 @@ class _Walker:
         return out
 
 
-def _parser_for(stream: Any) -> _Parser:
+def _parser_for(stream: Any) -> Parser:
     """The reader's own element-header parser over the file's stream."""
-    try:
-        return _Parser(stream)
-    except TypeError:  # an older reader took the tags to keep as well
-        return _Parser(stream, None)  # type: ignore[call-arg]
+    return Parser(stream)
 
 
 def _dataset_start(dicom: DicomFile) -> int:
@@ -365,7 +355,7 @@ def _write(
 ) -> None:
     image = run.image
     total = run.feed.count
-    stream = dicom._stream
+    stream = dicom.stream
     parser = _parser_for(stream)
     start = _dataset_start(dicom)
     source_ts = dicom.transfer_syntax

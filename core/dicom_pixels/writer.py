@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
+from .elements import LONG_VRS
 from .errors import DicomPixelsError, InvalidDicomError, OutputWriteError
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
 
 #: Our Implementation Class UID (PS3.7 D.3.3.2), under the UUID-derived 2.25 root.
 IMPLEMENTATION_CLASS_UID = "2.25.157620913412405117233468154786318432711"
-_LONG_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}
 _NUMERIC = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d", "SV": "q", "UV": "Q", "AT": "L"}
 _BINARY = {"OB", "OD", "OF", "OL", "OV", "OW", "UN"}
 
@@ -99,7 +99,7 @@ def encode_element(element: DataElement) -> bytes:
     """
     value = _encode_value(element.vr, element.value)
     group, elem = element.tag >> 16, element.tag & 0xFFFF
-    if element.vr in _LONG_VRS:
+    if element.vr in LONG_VRS:
         return struct.pack("<HH2sHL", group, elem, element.vr.encode(), 0, len(value)) + value
     if len(value) > 0xFFFF:
         raise InvalidDicomError(
