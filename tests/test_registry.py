@@ -216,7 +216,7 @@ def test_unknown_plugin_name_lists_the_plugins_that_can():
         dp.pixel_array(dp.examples.get_path("ct"), decoding_plugin="nope")
 
 
-BUILT_IN = ("native", "pylibjpeg", "gdcm", "pillow", "imagecodecs")
+BUILT_IN = ("native", "pylibjpeg", "gdcm", "pillow", "imagecodecs", "pyjpegls")
 
 
 def test_the_install_hint_tables_match_what_the_built_in_plugins_declare():

@@ -53,7 +53,14 @@ import numpy as np
 
 from .description import ImageDescription
 
-__all__ = ["DecodeFrame", "EncodeFrame"]
+__all__ = [
+    "DecodeFrame",
+    "EncodeFrame",
+    "check_jpegls_near_lossless",
+    "container_dtype",
+    "jpegls_near_lossless_range",
+    "unsigned_pattern",
+]
 
 
 @dataclass
@@ -105,3 +112,80 @@ class EncodeFrame:
     def option(self, name: str, default: Any = None) -> Any:
         """Return the encoding option *name*, or *default*."""
         return self.options.get(name, default)
+
+
+# -- rules every codec of a family shares ------------------------------------------------
+
+
+def container_dtype(precision: int) -> np.dtype:
+    """The little-endian unsigned sample type that holds *precision*-bit samples.
+
+    JPEG, JPEG-LS and JPEG 2000 backends return samples in the smallest container
+    of 1, 2 or 4 bytes that holds the codestream's precision (ISO/IEC 10918-1 B.2.2
+    P, 14495-1 C.2.2 P, 15444-1 A.5.1 Ssiz), whatever Bits Allocated says.
+
+    >>> container_dtype(8), container_dtype(12), container_dtype(17)
+    (dtype('uint8'), dtype('uint16'), dtype('uint32'))
+    """
+    if not 1 <= precision <= 32:
+        raise ValueError(f"a sample precision of {precision} bits is not between 1 and 32")
+    return np.dtype("u1" if precision <= 8 else "<u2" if precision <= 16 else "<u4")
+
+
+def unsigned_pattern(arr: np.ndarray, bits_stored: int) -> np.ndarray:
+    """Signed samples as the unsigned *bits_stored*-bit two's complement pattern that
+    JPEG and JPEG-LS store (PS3.5 8.2.1, A.4.1); unsigned samples are returned as they are.
+
+    >>> unsigned_pattern(np.array([-1, 0, 5], "i2"), 12).tolist()
+    [4095, 0, 5]
+    """
+    if arr.dtype.kind != "i":
+        return arr
+    unsigned = arr.view(arr.dtype.str.replace("i", "u"))
+    return unsigned & np.array(2**bits_stored - 1, dtype=unsigned.dtype)
+
+
+def jpegls_near_lossless_range(bits_stored: int, near: int) -> tuple[int, int]:
+    """The signed values a JPEG-LS near-lossless encoder may take at ``NEAR`` = *near*.
+
+    Signed samples are coded as their unsigned bit pattern (PS3.5 A.4.1), where the
+    largest and the smallest value are neighbours; a reconstruction error of up to
+    NEAR (ISO/IEC 14495-1 A.4.4) would turn one into the other (an error of
+    ``2**bits_stored - 1``). Only values at least NEAR away from both ends are safe.
+
+    >>> jpegls_near_lossless_range(12, 3)
+    (-2045, 2044)
+    """
+    return -(2 ** (bits_stored - 1)) + near, 2 ** (bits_stored - 1) - 1 - near
+
+
+def check_jpegls_near_lossless(arr: np.ndarray, frame: EncodeFrame) -> int:
+    """Return the NEAR parameter a JPEG-LS encoder must write for *frame*, after refusing
+    signed data that near-lossless coding would wrap (see :func:`jpegls_near_lossless_range`).
+
+    Call it before encoding: the refusal is an :class:`~dicom_pixels.errors.EncodeError`
+    and nothing is written.
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> image = ImageDescription(1, 3, 1, 16, 12, 1, "MONOCHROME2", "1.2.840.10008.1.2.4.81")
+    >>> check_jpegls_near_lossless(np.array([[0, 5, -7]], "i2"), EncodeFrame(image, 0, {"jls_error": 2}))
+    2
+    >>> check_jpegls_near_lossless(np.array([[2047, 0, 0]], "i2"), EncodeFrame(image, 0, {"jls_error": 2}))
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.EncodeError: Unable to encode frame 0 as near-lossless JPEG-LS ...
+    """
+    from .errors import EncodeError
+
+    near = int(frame.option("jls_error", 0) or 0)
+    image = frame.image
+    if near and image.pixel_representation == 1 and arr.size:
+        low, high = jpegls_near_lossless_range(image.bits_stored, near)
+        if int(arr.min()) < low or int(arr.max()) > high:
+            raise EncodeError(
+                f"Unable to encode frame {frame.index} as near-lossless JPEG-LS with jls_error="
+                f"{near}: signed {image.bits_stored}-bit values must lie in {low} to {high} "
+                f"(found {int(arr.min())} to {int(arr.max())}), else the error wraps around the "
+                "range; use JPEG-LS Lossless or a smaller jls_error"
+            )
+    return near
