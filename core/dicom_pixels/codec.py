@@ -55,10 +55,12 @@ from .description import ImageDescription
 
 __all__ = [
     "DecodeFrame",
+    "END_MARKER_WINDOW",
     "EncodeFrame",
     "check_jpegls_near_lossless",
     "container_dtype",
     "jpegls_near_lossless_range",
+    "require_end_marker",
     "unsigned_pattern",
 ]
 
@@ -189,3 +191,33 @@ def check_jpegls_near_lossless(arr: np.ndarray, frame: EncodeFrame) -> int:
                 "range; use JPEG-LS Lossless or a smaller jls_error"
             )
     return near
+
+
+#: How far from the end of a frame its JPEG EOI / JPEG 2000 EOC marker (0xFFD9) may lie:
+#: PS3.5 A.4 pads a fragment to an even length, and some writers add a few more bytes.
+END_MARKER_WINDOW = 16
+
+
+def require_end_marker(data: bytes | bytearray | memoryview, frame: DecodeFrame, standard: str) -> None:
+    """Raise :class:`~dicom_pixels.errors.DecodeError` when the codestream does not end
+    with its end marker (0xFFD9, within :data:`END_MARKER_WINDOW` bytes).
+
+    A DICOM frame ends with it (ISO/IEC 10918-1 B.2.1, 14495-1 C.1.1, 15444-1 A.4.4),
+    so its absence means truncation; some backends decode a truncated stream into grey
+    or zero filler without an error, others spend seconds on it.
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> image = ImageDescription(1, 1, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80")
+    >>> require_end_marker(b"\\xff\\xd8\\xff\\xd9\\x00", DecodeFrame(image, 0, {}), "JPEG-LS")
+    >>> require_end_marker(b"\\xff\\xd8\\xff\\xf7\\x00", DecodeFrame(image, 0, {}), "JPEG-LS")
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.DecodeError: Unable to decode frame 0: the JPEG-LS codestream does not end ...
+    """
+    from .errors import DecodeError
+
+    if b"\xff\xd9" not in bytes(data[-END_MARKER_WINDOW:]):
+        raise DecodeError(
+            f"Unable to decode frame {frame.index}: the {standard} codestream does not end "
+            "with an end-of-image marker (FFD9); it is truncated or corrupt"
+        )

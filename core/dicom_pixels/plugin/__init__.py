@@ -31,6 +31,7 @@ from ..codec import (
     check_jpegls_near_lossless,
     container_dtype,
     jpegls_near_lossless_range,
+    require_end_marker,
     unsigned_pattern,
 )
 from ..description import ImageDescription
@@ -55,6 +56,7 @@ __all__ = [
     "dicom_pixels_register_codecs",
     "hookimpl",
     "jpegls_near_lossless_range",
+    "require_end_marker",
     "unsigned_pattern",
 ]
 

@@ -19,6 +19,7 @@ from dicom_pixels.plugin import (
     EncodeFrame,
     check_jpegls_near_lossless,
     container_dtype,
+    require_end_marker,
     unsigned_pattern,
 )
 
@@ -27,9 +28,13 @@ __all__ = ["decode_frame", "encode_frame"]
 
 def decode_frame(data: bytes, frame: DecodeFrame) -> np.ndarray:
     """Decode one JPEG-LS codestream; colour-by-plane (interleave mode 0) is
-    rearranged to colour-by-pixel, the order ``frame.out`` has."""
+    rearranged to colour-by-pixel, the order ``frame.out`` has.
+
+    A stream without its end marker is refused first: CharLS spends seconds on one.
+    """
     import jpeg_ls
 
+    require_end_marker(data, frame, "JPEG-LS")
     buffer, header = jpeg_ls.decode_buffer(data)
     rows, columns, samples = header["height"], header["width"], header["components"]
     precision = header["bits_per_sample"]
