@@ -123,12 +123,13 @@ class Decoder(TransferSyntaxEndpoint):
             of a copy (read-only for ``bytes``); otherwise it is ignored.
         :returns: the array, shaped ``(rows, cols[, samples])`` for one frame or
             ``(frames, rows, cols[, samples])``, and the Image Pixel values that
-            describe it.
+            describe it, plus ``decoded_by``: the name of the plugin that decoded each
+            frame (one per frame returned).
 
         >>> import dicom_pixels as dp
         >>> arr, meta = dp.get_decoder("RLELossless").as_array(dp.examples.get_path("rle_rgb"))
-        >>> arr.dtype, meta["photometric_interpretation"]
-        (dtype('uint8'), 'RGB')
+        >>> arr.dtype, meta["photometric_interpretation"], len(meta["decoded_by"])
+        (dtype('uint8'), 'RGB', 1)
         """
         with _Run(self, src, decoding_plugin, options) as run:
             return run.as_array(index, raw)
@@ -331,6 +332,7 @@ class _Run:
                 failures.append(f"{codec.plugin}: a panic in the backend: {exc}")
                 continue
             self._preferred = codec
+            frame.info["decoded_by"] = codec.plugin  # reported in the metadata, per frame
             return result, frame.info
         skipped = "".join(f"\n    {name} - {reason}" for name, reason in self.skipped.items())
         raise DecodeError(
@@ -438,7 +440,7 @@ class _Run:
     def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         """Decode frame *index* into *out* (the frame's slice) and correct it in place."""
         if self._direct and out.flags.c_contiguous and self.source.readinto_native_frame(index, out):  # type: ignore[attr-defined]
-            info: dict[str, Any] = {}
+            info: dict[str, Any] = {"decoded_by": self.codecs[0].plugin}
         else:
             result, info = self._call_codecs(index, out)
             if result is not None:
@@ -465,6 +467,8 @@ class _Run:
         for key in ("photometric_interpretation", "planar_configuration", "bits_allocated"):
             if key in info:
                 meta[key] = info[key]
+        if "decoded_by" in info:
+            meta["decoded_by"] = (info["decoded_by"],)
         return data, meta
 
     # -- corrections and colour -----------------------------------------------------------
@@ -605,7 +609,9 @@ class _Run:
         self.precheck(total)
         out = self.allocate((total, *image.frame_shape))
         if self._direct and self._read_native_blocks(out, total):
-            return self._all_frames(out, {}, self._color_plan({}, raw)[1])
+            arr, meta = self._all_frames(out, {}, self._color_plan({}, raw)[1])
+            meta["decoded_by"] = (self.codecs[0].plugin,) * total
+            return arr, meta
         infos: list[dict[str, Any] | None] = [None] * total
 
         def work(i: int) -> None:
@@ -624,7 +630,9 @@ class _Run:
             for i in range(1, total):
                 work(i)
         first = infos[0] or {}
-        return self._all_frames(out, first, self._color_plan(first, raw)[1])
+        arr, meta = self._all_frames(out, first, self._color_plan(first, raw)[1])
+        meta["decoded_by"] = tuple((info or {}).get("decoded_by", "") for info in infos)
+        return arr, meta
 
     def _all_frames(
         self, arr: np.ndarray, info: dict[str, Any], pi: str
@@ -653,6 +661,8 @@ class _Run:
         meta["photometric_interpretation"] = pi
         if self.image.samples_per_pixel > 1:
             meta["planar_configuration"] = 0
+        if "decoded_by" in info:  # the plugin that decoded each frame, one name per frame
+            meta["decoded_by"] = (info["decoded_by"],)
         return meta
 
 

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata as metadata
 import os
@@ -199,6 +200,42 @@ class PluginInfo:
         """``True`` when the plugin loaded and all its requirements are installed."""
         return not self.missing and not self.error
 
+    @property
+    def available_codecs(self) -> tuple[Codec, ...]:
+        """The codecs whose requirements are all installed (availability is per codec:
+        a plugin can decode some transfer syntaxes while a backend for others is missing)."""
+        return () if self.error else tuple(c for c in self.codecs if c.is_available)
+
+    @property
+    def state(self) -> str:
+        """``"available"``, ``"partly available"`` or ``"unavailable"``."""
+        if self.is_available:
+            return "available"
+        return "partly available" if self.available_codecs else "unavailable"
+
+    def availability(self) -> list[str]:
+        """One line per direction and requirement set: the transfer syntaxes (keywords)
+        and, for those that cannot run, what is missing and the command that installs it.
+
+        >>> import dicom_pixels as dp
+        >>> [p for p in dp.plugins() if p.name == "native"][0].availability()[0]
+        'decode: ImplicitVRLittleEndian, ...'
+        """
+        groups: dict[tuple[str, tuple[str, ...], str], list[str]] = {}
+        for codec in self.codecs:
+            missing = tuple(codec.missing_requirements())
+            hint = codec.install_hint if missing else ""
+            groups.setdefault((codec.operation, missing, hint), []).append(
+                lookup(codec.transfer_syntax_uid).keyword
+            )
+        lines = []
+        for (operation, missing, hint), keywords in groups.items():
+            line = f"{operation}: {', '.join(dict.fromkeys(keywords))}"
+            if missing:
+                line += " - requires " + " and ".join(missing) + (f"  ({hint})" if hint else "")
+            lines.append(line)
+        return lines
+
 
 class CodecRegistrar:
     """The object a plugin's ``dicom_pixels_register_codecs`` hook receives.
@@ -210,9 +247,7 @@ class CodecRegistrar:
         self.plugin = plugin
         self.codecs: list[Codec] = []
         self.description = ""
-        self.install_hint = f'pip install "dicom-pixels[{plugin}]"' if distribution.startswith(
-            "dicom-pixels-"
-        ) else (f"pip install {distribution}" if distribution else "")
+        self.install_hint = install_command(distribution) if distribution else ""
 
     def describe(self, description: str = "", *, install_hint: str | None = None) -> None:
         """Set the plugin's one-line description and the command that installs its backends.
@@ -589,6 +624,22 @@ class PluginManager:
         An empty sequence restores the default order.
         """
         ts = lookup(uid)
+        if isinstance(plugins, str):
+            raise TypeError(
+                f"set_plugin_priority() takes a list of plugin names, not the string {plugins!r}; "
+                f"write [{plugins!r}]"
+            )
+        plugins = tuple(plugins)
+        declared = {c.plugin for c in self.codecs(ts, operation)}
+        for name in plugins:
+            if name not in declared:
+                excluded = self.excluded_by_environment(name)
+                loaded = ", ".join(sorted(declared)) or "none"
+                raise NoPluginError(
+                    f"Cannot put {name!r} in the {operation} order of '{ts.name}': "
+                    + (excluded if excluded else f"no loaded plugin of that name has a {operation}r "
+                       f"for it (those that do: {loaded})")
+                )
         with self._lock:
             priority = dict(self._priority)
             if plugins:
@@ -596,6 +647,23 @@ class PluginManager:
             else:
                 priority.pop((ts.uid, operation), None)
             self._priority = priority
+
+    def excluded_by_environment(self, name: str) -> str:
+        """Why the plugin *name* was not loaded because of an environment variable, or ``""``.
+
+        >>> manager.excluded_by_environment("native")
+        ''
+        """
+        block = _env_names("DICOM_PIXELS_BLOCK_PLUGINS") or set()
+        if name in block:
+            return (f"it is blocked by the environment variable DICOM_PIXELS_BLOCK_PLUGINS="
+                    f"{os.environ.get('DICOM_PIXELS_BLOCK_PLUGINS', '')!r}; remove it from there")
+        allow = _env_names("DICOM_PIXELS_PLUGINS")
+        if allow is not None and name not in allow:
+            return (f"it is not in the environment variable DICOM_PIXELS_PLUGINS="
+                    f"{os.environ.get('DICOM_PIXELS_PLUGINS', '')!r}, which loads only the plugins "
+                    "it names; add it there")
+        return ""
 
     def get_priority(self, uid: str | TransferSyntax, operation: Operation = "decode") -> list[str]:
         """Plugin names in the order they are tried for *uid*."""
@@ -624,6 +692,11 @@ class PluginManager:
             chosen = [c for c in candidates if c.plugin == plugin]
             if not chosen:
                 known = ", ".join(sorted({c.plugin for c in candidates})) or "none"
+                excluded = self.excluded_by_environment(plugin)
+                if excluded:
+                    raise NoPluginError(
+                        f"The plugin {plugin!r} cannot {verb} '{ts.name}' pixel data here: {excluded}"
+                    )
                 raise NoPluginError(
                     f"No plugin named {plugin!r} can {verb} '{ts.name}' pixel data; "
                     f"the plugins that can are: {known}"
@@ -669,13 +742,62 @@ class PluginManager:
         )
 
 
-def _install_suggestion(ts: TransferSyntax, operation: Operation, exclude: str = "") -> str:
+#: Built-in plugins whose codecs for a family need an extra other than the plugin's name
+#: (pylibjpeg's JPEG and JPEG-LS backend, pylibjpeg-libjpeg, is GPLv3: opt-in).
+KNOWN_EXTRAS: dict[tuple[str, str], str] = {
+    ("pylibjpeg", "jpeg"): "pylibjpeg-gpl",
+    ("pylibjpeg", "jpegls"): "pylibjpeg-gpl",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _core_extras() -> dict[str, str]:
+    """The core's extras that install exactly one distribution: distribution -> extra."""
+    try:
+        requirements = metadata.requires(hookspecs.PROJECT_NAME.replace("_", "-")) or []
+    except metadata.PackageNotFoundError:
+        return {}
+    members: dict[str, list[str]] = {}
+    for line in requirements:
+        req = Requirement(line)
+        marker = str(req.marker or "")
+        if marker.startswith("extra == "):
+            extra = marker.split("==", 1)[1].strip().strip('"').strip("'")
+            members.setdefault(extra, []).append(req.name.lower())
+    extras: dict[str, str] = {}
+    for extra, names in members.items():
+        if len(names) == 1:
+            extras.setdefault(names[0], extra)
+    return extras
+
+
+def install_command(distribution: str) -> str:
+    """The ``pip install`` command for a plugin distribution: through the core's extra
+    when dicom-pixels has one for it, else the distribution's own name.
+
+    >>> install_command("dicom-pixels-gdcm")
+    'pip install "dicom-pixels[gdcm]"'
+    >>> install_command("acme-dicom-jpegxr")
+    'pip install acme-dicom-jpegxr'
+    """
+    extra = _core_extras().get(distribution.lower())
+    return f'pip install "dicom-pixels[{extra}]"' if extra else f"pip install {distribution}"
+
+
+def _install_suggestion(
+    ts: TransferSyntax, operation: Operation, exclude: str = "", installed: Sequence[Codec] = ()
+) -> str:
+    """Every way to get a codec for *ts*: the install hints of installed plugins that lack
+    a backend (third-party ones included, under their own names), then the built-ins."""
+    commands = [c.install_hint for c in installed if c.plugin != exclude and c.install_hint]
     table = KNOWN_PLUGINS.get(ts.family, ()) if operation == "decode" else KNOWN_ENCODERS.get(ts.keyword, ())
-    known = [name for name in table if name != exclude]
-    if not known:
+    for name in table:
+        if name != exclude:
+            commands.append(f'pip install "dicom-pixels[{KNOWN_EXTRAS.get((name, ts.family), name)}]"')
+    commands = list(dict.fromkeys(commands))
+    if not commands:
         return "Install a plugin that declares a codec for it."
-    commands = ", ".join(f'pip install "dicom-pixels[{name}]"' for name in known)
-    return f"Install one of: {commands}"
+    return f"Install one of: {', '.join(commands)}"
 
 
 #: The process-wide plugin manager.
