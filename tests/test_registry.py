@@ -356,3 +356,57 @@ def test_the_metadata_names_the_plugin_that_decoded_each_frame(fresh_registry):
     assert one["decoded_by"] == ("native",)
     _, native = dp.get_decoder("ExplicitVRLittleEndian").as_array(dp.examples.get_path("ct"))
     assert native["decoded_by"] == ("native",)
+
+
+# -- one plugin surface; the names plugins already use keep working ------------------------------
+
+
+def test_the_old_plugin_names_are_the_objects_of_the_plugin_surface():
+    import dicom_pixels.codec as codec
+    import dicom_pixels.hookspecs as hookspecs
+    import dicom_pixels.plugin as surface
+    import dicom_pixels.registry as registry
+
+    assert dp.hookimpl is surface.hookimpl is hookspecs.hookimpl
+    assert dp.Capabilities is surface.Capabilities is registry.Capabilities
+    assert dp.DecodeFrame is surface.DecodeFrame is codec.DecodeFrame
+    assert dp.EncodeFrame is surface.EncodeFrame is codec.EncodeFrame
+    assert registry.CodecRegistrar is surface.CodecRegistrar
+    assert surface.dicom_pixels_register_codecs is hookspecs.dicom_pixels_register_codecs
+    # the hook is rendered in the docs: automodule documents what __all__ lists
+    assert "dicom_pixels_register_codecs" in hookspecs.__all__
+    assert all(hasattr(surface, name) for name in surface.__all__)
+
+
+OLD_STYLE_PLUGIN = '''
+from dicom_pixels import Capabilities, DecodeFrame, hookimpl
+
+
+def decode(data, frame: DecodeFrame):
+    import numpy as np
+
+    image = frame.image
+    return np.frombuffer(data, image.dtype.newbyteorder("<"), image.pixels_per_frame).reshape(image.frame_shape)
+
+
+@hookimpl
+def dicom_pixels_register_codecs(registry):
+    registry.add_decoder("ExplicitVRLittleEndian", "old_style_plugin:decode",
+                         supports=Capabilities(bits_allocated=frozenset({16}), samples_per_pixel=frozenset({1})))
+'''
+
+
+def test_a_plugin_written_against_the_old_names_still_works(tmp_path, monkeypatch, fresh_registry):
+    (tmp_path / "old_style_plugin.py").write_text(OLD_STYLE_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import old_style_plugin
+
+    dp.register(old_style_plugin, name="old-style")
+    try:
+        path = dp.examples.get_path("ct")
+        np.testing.assert_array_equal(
+            dp.pixel_array(path, decoding_plugin="old-style"), dp.pixel_array(path, decoding_plugin="native")
+        )
+    finally:
+        fresh_registry.unregister("old-style")
+        sys.modules.pop("old_style_plugin", None)
