@@ -28,7 +28,6 @@ from ..codec import jpegls_near_lossless_range
 from ..codestream import jpeg_parameters
 from ..description import ImageDescription
 from ..errors import (
-    DecodeError,
     DicomPixelsError,
     EncodeError,
     EncodingProfileError,
@@ -304,11 +303,12 @@ def _pydicom_decode(data: bytes, image: ImageDescription) -> np.ndarray | None:
     try:
         from pydicom.dataset import Dataset, FileMetaDataset
         from pydicom.encaps import encapsulate
+        from pydicom.uid import UID
     except ImportError:
         return None
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = image.transfer_syntax_uid
+    ds.file_meta.TransferSyntaxUID = UID(image.transfer_syntax_uid)
     ds.Rows, ds.Columns = image.rows, image.columns
     ds.SamplesPerPixel = image.samples_per_pixel
     ds.BitsAllocated, ds.BitsStored = image.bits_allocated, image.bits_stored

@@ -164,7 +164,7 @@ def build_references(directory: Path = REFERENCE_DIRECTORY) -> list[str]:
     return [entry["file"] for entry in manifest]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(directory: Path) -> tuple[GeneratedReference, ...]:
     refs = []
     for entry in json.loads((directory / _MANIFEST).read_text()):
