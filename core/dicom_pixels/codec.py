@@ -56,10 +56,13 @@ from .description import ImageDescription
 __all__ = [
     "DecodeFrame",
     "END_MARKER_WINDOW",
+    "J2K_TRANSFORMED_COLOUR",
     "EncodeFrame",
     "check_jpegls_near_lossless",
     "container_dtype",
     "jpegls_near_lossless_range",
+    "report_container",
+    "report_j2k_colour_transform",
     "require_end_marker",
     "unsigned_pattern",
 ]
@@ -221,3 +224,34 @@ def require_end_marker(data: bytes | bytearray | memoryview, frame: DecodeFrame,
             f"Unable to decode frame {frame.index}: the {standard} codestream does not end "
             "with an end-of-image marker (FFD9); it is truncated or corrupt"
         )
+
+
+#: Photometric Interpretations of JPEG 2000 colour whose component transform the decoder
+#: undoes (ISO/IEC 15444-1 Annex G): the samples come back RGB (PS3.3 C.7.6.3.1.2).
+J2K_TRANSFORMED_COLOUR = ("YBR_ICT", "YBR_RCT")
+
+
+def report_j2k_colour_transform(frame: DecodeFrame) -> None:
+    """Report RGB when the JPEG 2000 decoder undid the component transform (YBR_ICT/RCT).
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> image = ImageDescription(1, 1, 3, 8, 8, 0, "YBR_ICT", "1.2.840.10008.1.2.4.91")
+    >>> frame = DecodeFrame(image, 0, {})
+    >>> report_j2k_colour_transform(frame); frame.info
+    {'photometric_interpretation': 'RGB'}
+    """
+    if frame.image.photometric_interpretation in J2K_TRANSFORMED_COLOUR:
+        frame.info["photometric_interpretation"] = "RGB"
+
+
+def report_container(frame: DecodeFrame, precision: int | None) -> None:
+    """Report the Bits Allocated of the bytes a codec returns, from the codestream's
+    precision (see :func:`container_dtype`); nothing when the precision is unknown.
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> frame = DecodeFrame(ImageDescription(1, 1, 1, 16, 12, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80"), 0, {})
+    >>> report_container(frame, 7); frame.info["bits_allocated"]
+    8
+    """
+    if precision and 0 < precision <= 32:
+        frame.info["bits_allocated"] = container_dtype(precision).itemsize * 8

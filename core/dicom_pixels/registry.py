@@ -247,6 +247,8 @@ class CodecRegistrar:
         self.plugin = plugin
         self.codecs: list[Codec] = []
         self.description = ""
+        self._default_requires: tuple[str, ...] = ()
+        self._default_releases_gil = False
         self.install_hint = install_command(distribution) if distribution else ""
 
     def describe(self, description: str = "", *, install_hint: str | None = None) -> None:
@@ -260,14 +262,26 @@ class CodecRegistrar:
         if install_hint is not None:
             self.install_hint = install_hint
 
+    def set_defaults(self, *, requires: Sequence[str] = (), releases_gil: bool = False) -> None:
+        """Plugin-wide values for the codecs declared after this call that do not give their own.
+
+        >>> registry = CodecRegistrar("demo")
+        >>> registry.set_defaults(requires=["numpy>=1.24"], releases_gil=True)
+        >>> registry.add_decoder("RLELossless", "demo.codec:decode")
+        >>> registry.codecs[0].requires, registry.codecs[0].releases_gil
+        (('numpy>=1.24',), True)
+        """
+        self._default_requires = tuple(requires)
+        self._default_releases_gil = releases_gil
+
     def add_decoder(
         self,
         transfer_syntaxes: str | Iterable[str],
         target: str,
         *,
-        requires: Sequence[str] = (),
+        requires: Sequence[str] | None = None,
         supports: Capabilities | None = None,
-        releases_gil: bool = False,
+        releases_gil: bool | None = None,
         priority: int = 50,
         install_hint: str | None = None,
     ) -> None:
@@ -279,10 +293,11 @@ class CodecRegistrar:
             one frame and a :class:`~dicom_pixels.codec.DecodeFrame`; see that class
             for what it may return.
         :param requires: PEP 508 requirement strings, checked against installed
-            distributions at run time (``"pylibjpeg-openjpeg>=2.0"``).
+            distributions at run time (``"pylibjpeg-openjpeg>=2.0"``); by default those
+            given to :meth:`set_defaults`.
         :param supports: the images it can decode; the core declines others up front.
         :param releases_gil: ``True`` when the function releases the GIL while it
-            works, so frames may be decoded in parallel threads.
+            works, so frames may be decoded in parallel threads (default: :meth:`set_defaults`).
         :param priority: default rank among plugins for the same transfer syntax;
             lower is tried first. Users can override the order.
         :param install_hint: the command that installs this codec's requirements, when it
@@ -296,9 +311,9 @@ class CodecRegistrar:
         transfer_syntaxes: str | Iterable[str],
         target: str,
         *,
-        requires: Sequence[str] = (),
+        requires: Sequence[str] | None = None,
         supports: Capabilities | None = None,
-        releases_gil: bool = False,
+        releases_gil: bool | None = None,
         priority: int = 50,
         install_hint: str | None = None,
     ) -> None:
@@ -315,12 +330,15 @@ class CodecRegistrar:
         operation: Operation,
         transfer_syntaxes: str | Iterable[str],
         target: str,
-        requires: Sequence[str],
+        requires: Sequence[str] | None,
         supports: Capabilities | None,
-        releases_gil: bool,
+        releases_gil: bool | None,
         priority: int,
         install_hint: str | None = None,
     ) -> None:
+        requires = self._default_requires if requires is None else tuple(requires)
+        if releases_gil is None:
+            releases_gil = self._default_releases_gil
         if isinstance(transfer_syntaxes, str):
             transfer_syntaxes = [transfer_syntaxes]
         if not isinstance(target, str) or ":" not in target:

@@ -32,7 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from dicom_pixels.codec import DecodeFrame, container_dtype, require_end_marker
+from dicom_pixels.codec import (
+    DecodeFrame,
+    container_dtype,
+    report_j2k_colour_transform,
+    require_end_marker,
+)
 from dicom_pixels.codestream import jpeg_parameters
 from dicom_pixels.errors import DecodeError
 
@@ -45,9 +50,6 @@ __all__ = [
     "decode_rle",
 ]
 
-# JPEG 2000 colour transforms that OpenJPEG/OpenJPH undo while decoding
-# (ISO/IEC 15444-1 Annex G): the pixels come back as RGB (PS3.3 C.7.6.3.1.2).
-_J2K_MCT_PHOTOMETRIC = ("YBR_ICT", "YBR_RCT")
 #: Marker segments read at most in a JPEG 2000 main header looking for COD.
 _MAX_HEADER_SEGMENTS = 64
 
@@ -190,11 +192,6 @@ def decode_jpegls(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
 # -- JPEG 2000 (ISO/IEC 15444-1) and HTJ2K (ISO/IEC 15444-15) ----------------------------------
 
 
-def _report_j2k_colour(frame: DecodeFrame) -> None:
-    if frame.image.photometric_interpretation in _J2K_MCT_PHOTOMETRIC:
-        frame.info["photometric_interpretation"] = "RGB"
-
-
 def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     """Decode a JPEG 2000 frame with OpenJPEG (``jpeg2k_decode``).
 
@@ -214,7 +211,7 @@ def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     result = _decode_into(
         func, data, frame, _container_size(frame.info.get("j2k_precision", frame.image.bits_stored))
     )
-    _report_j2k_colour(frame)
+    report_j2k_colour_transform(frame)
     return result
 
 
@@ -246,7 +243,7 @@ def decode_htj2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
         )
     func, kwargs = found
     result = _decode_into(func, data, frame, itemsize, **kwargs)
-    _report_j2k_colour(frame)
+    report_j2k_colour_transform(frame)
     return result
 
 
