@@ -25,17 +25,9 @@ PRIORITY = 60
 def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     """Register CharLS's JPEG-LS decoder and encoder as wrapped by pyjpegls."""
     registry.describe("JPEG-LS decoder and encoder through pyjpegls (CharLS)")
-    registry.add_decoder(
-        ["JPEGLSLossless", "JPEGLSNearLossless"],
-        "dicom_pixels_pyjpegls.codec:decode_frame",
-        requires=DECODE_REQUIRES,
-        supports=JPEG_LS,
-        priority=PRIORITY,
-    )
-    registry.add_encoder(
-        ["JPEGLSLossless", "JPEGLSNearLossless"],
-        "dicom_pixels_pyjpegls.codec:encode_frame",
-        requires=ENCODE_REQUIRES,
-        supports=JPEG_LS,
-        priority=PRIORITY,
-    )
+    for add, target, requires in (
+        (registry.add_decoder, "decode_frame", DECODE_REQUIRES),
+        (registry.add_encoder, "encode_frame", ENCODE_REQUIRES),
+    ):
+        add(["JPEGLSLossless", "JPEGLSNearLossless"], f"dicom_pixels_pyjpegls.codec:{target}",
+            requires=requires, supports=JPEG_LS, priority=PRIORITY)
