@@ -410,3 +410,33 @@ def test_a_plugin_written_against_the_old_names_still_works(tmp_path, monkeypatc
     finally:
         fresh_registry.unregister("old-style")
         sys.modules.pop("old_style_plugin", None)
+
+
+# -- one codec-trying mechanism for the decoder and the encoder ---------------------------------
+
+
+class PanicException(BaseException):
+    """What pyo3 raises on a Rust panic: a BaseException, named so."""
+
+
+def _panicking_encode(arr, frame):
+    raise PanicException("index out of bounds")
+
+
+def test_the_encoder_treats_a_backend_panic_as_a_failed_codec_like_the_decoder(fresh_registry):
+    class Panicking:
+        @hookimpl
+        def dicom_pixels_register_codecs(self, registry):
+            registry.add_encoder("RLELossless", f"{__name__}:_panicking_encode", priority=1)
+
+    sys.modules.setdefault(__name__, sys.modules.get(__name__) or types.ModuleType(__name__))
+    sys.modules[__name__]._panicking_encode = _panicking_encode  # type: ignore[attr-defined]
+    dp.register(Panicking(), name="panicking")
+    try:
+        arr = np.arange(12, dtype="u1").reshape(3, 4)
+        with pytest.raises(dp.errors.EncodeError, match="panicking: a panic in the backend: index out of bounds"):
+            dp.get_encoder("RLELossless").encode(arr, encoding_plugin="panicking")
+        data = dp.get_encoder("RLELossless").encode(arr)  # the next plugin takes over
+        assert len(data) > 64
+    finally:
+        fresh_registry.unregister("panicking")

@@ -35,9 +35,9 @@ import numpy as np
 from . import codestream
 from .codec import DecodeFrame
 from .description import ImageDescription
-from .errors import DecodeError, DicomPixelsError, InvalidDicomError, InvalidPixelDescriptionError
+from .errors import DecodeError, InvalidDicomError, InvalidPixelDescriptionError
 from .processing import convert_frame_color_space
-from .registry import Codec, TransferSyntaxEndpoint, manager
+from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
 from .source import open_source
 from .uid import TransferSyntax, lookup
 
@@ -299,14 +299,9 @@ class _Run:
         if self.ts.encapsulated:
             self._check_encoded_frame(index, len(data), data)
         info = codestream.inspect_frame(self.ts, data, self.image)
-        order = list(self.codecs)
-        preferred = self._preferred
-        if preferred is not None and preferred in order:
-            order.remove(preferred)
-            order.insert(0, preferred)
-        failures: list[str] = []
         rgb_wanted = out is not None and self._color_plan(info, self._raw)[0] is True
-        for codec in order:
+
+        def attempt(codec: Codec) -> tuple[Any, DecodeFrame]:
             frame = DecodeFrame(
                 image=self.image,
                 index=index,
@@ -316,22 +311,12 @@ class _Run:
                 bit_offset=bit_offset,
                 rgb_wanted=rgb_wanted,
             )
-            try:
-                result = codec.load()(data, frame)
-            except DicomPixelsError as exc:
-                failures.append(f"{codec.plugin}: {exc}")
-                continue
-            except Exception as exc:  # a backend's own error type; report it with the frame
-                failures.append(f"{codec.plugin}: {type(exc).__name__}: {exc}")
-                continue
-            except BaseException as exc:
-                # Rust backends (pyo3) raise PanicException, a BaseException, on a panic
-                # such as an index out of bounds on corrupt data: a decode failure too.
-                if type(exc).__name__ != "PanicException":
-                    raise
-                failures.append(f"{codec.plugin}: a panic in the backend: {exc}")
-                continue
+            return codec.load()(data, frame), frame
+
+        codec, outcome, failures = try_codecs(self.codecs, self._preferred, attempt)
+        if codec is not None:
             self._preferred = codec
+            result, frame = outcome
             frame.info["decoded_by"] = codec.plugin  # reported in the metadata, per frame
             return result, frame.info
         skipped = "".join(f"\n    {name} - {reason}" for name, reason in self.skipped.items())

@@ -37,6 +37,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from . import hookspecs
 from .description import ImageDescription
 from .errors import (
+    DicomPixelsError,
     MissingDependencyError,
     NoPluginError,
     PluginRegistrationError,
@@ -58,6 +59,7 @@ __all__ = [
     "plugins",
     "register",
     "set_plugin_priority",
+    "try_codecs",
 ]
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
@@ -816,6 +818,46 @@ def _install_suggestion(
     if not commands:
         return "Install a plugin that declares a codec for it."
     return f"Install one of: {', '.join(commands)}"
+
+
+def try_codecs(
+    codecs: Sequence[Codec],
+    preferred: Codec | None,
+    call: Callable[[Codec], Any],
+    reraise: tuple[type[BaseException], ...] = (),
+) -> tuple[Codec | None, Any, list[str]]:
+    """Call ``call(codec)`` for each codec, *preferred* first, until one returns.
+
+    The one exception policy of the decoder and the encoder: a typed error, any
+    ``Exception`` of a backend and a Rust backend's ``PanicException`` (a
+    ``BaseException`` raised by pyo3 on a panic) all mean "this codec failed, try the
+    next"; the exceptions in *reraise* and any other ``BaseException`` (``KeyboardInterrupt``)
+    propagate. Returns the codec that worked and its result, or ``None`` and the failures
+    ("plugin: reason"), one per codec.
+
+    >>> codec = Codec("demo", "1.2.840.10008.1.2.5", "decode", "demo:decode")
+    >>> try_codecs([codec], None, lambda c: 1 / 0)
+    (None, None, ['demo: ZeroDivisionError: division by zero'])
+    """
+    order = list(codecs)
+    if preferred is not None and preferred in order:
+        order.remove(preferred)
+        order.insert(0, preferred)
+    failures: list[str] = []
+    for codec in order:
+        try:
+            return codec, call(codec), failures
+        except reraise:
+            raise
+        except DicomPixelsError as exc:
+            failures.append(f"{codec.plugin}: {exc}")
+        except Exception as exc:  # a backend's own error type; reported with the frame
+            failures.append(f"{codec.plugin}: {type(exc).__name__}: {exc}")
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            failures.append(f"{codec.plugin}: a panic in the backend: {exc}")
+    return None, None, failures
 
 
 #: The process-wide plugin manager.
