@@ -5,20 +5,22 @@ A plugin's repository runs the whole suite with two lines::
     from dicom_pixels.testing import ConformanceSuite
     class TestMyCodec(ConformanceSuite): plugin = "mycodec"
 
-For every transfer syntax the plugin declares a decoder for, the suite decodes
-each reference file (pydicom's bundled test files, when pydicom is installed)
-with ``decoding_plugin=plugin`` and compares with the reference array from
-pydicom: exactly for lossless transfer syntaxes and for lossy ones when
-pydicom has a plugin of the same name (same backend library), otherwise within
-:attr:`ConformanceSuite.lossy_tolerance`. It also checks the error paths: a
-truncated codestream raises :class:`~dicom_pixels.errors.DecodeError` naming
-the frame and the plugin.
-
-For every transfer syntax the plugin declares an *encoder* for, it encodes
-synthetic images of every kind the encoder accepts (8-16 bits, signed,
-monochrome and RGB, odd sizes) and decodes them back: bit-exact for lossless
-syntaxes, close for lossy ones; and it checks that pydicom reads a file
-written with the plugin's lossless encoders.
+It is written to fail a broken plugin (``tests/test_conformance_kit.py`` shows
+each known defect caught). For every transfer syntax and capability the plugin
+declares: a missing requirement fails (``--dicom-pixels-allow-missing`` skips
+instead, for a job that tests "backend absent" on purpose); each of pydicom's
+bundled files decodes like pydicom (exactly for lossless syntaxes and for lossy
+ones when pydicom has a plugin of the same name, otherwise within
+:attr:`ConformanceSuite.lossy_tolerance`); each reference codestream the kit
+ships (:mod:`dicom_pixels.testing.references`: every JPEG-LS interleave mode,
+RLE and native planar configuration 1, signed, 12/16-bit, near-lossless)
+decodes to its source image; a damaged codestream raises a typed error naming
+the frame and the plugin. Each encoder encodes every image kind it declares, and
+an independent decoder reads it back: exact for lossless syntaxes, within NEAR
+(with NEAR in the scan header) for JPEG-LS near-lossless, within
+:data:`~dicom_pixels.testing.kit.PSNR_MARGIN_DB` of the requested PSNR for JPEG
+2000; refusals are reported. The checks are plain functions in
+:mod:`dicom_pixels.testing.kit`.
 
 >>> from dicom_pixels.testing import reference_cases
 >>> isinstance(reference_cases("1.2.840.10008.1.2.5"), list)
