@@ -18,6 +18,7 @@ plugin 'no-such-plugin' is not installed
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -367,6 +368,18 @@ def _judge(case: EncodeCase, data: bytes, decoded: np.ndarray, decoder: str, plu
         raise ConformanceFailure(f"{where} with a mean error of {error.mean():.2f} > {limit}")
 
 
+#: How the core reports a codec's untyped exception, or a backend's panic, in its error.
+_UNTYPED = re.compile(r"^(?:[A-Za-z_][\w.]*: |a panic in the backend)")
+
+
+def _plugin_reason(message: str, plugin: str) -> str:
+    """The line of a core error that gives *plugin*'s own reason (without the name)."""
+    for line in message.splitlines():
+        if line.strip().startswith(f"{plugin}: "):
+            return line.strip()[len(plugin) + 2 :]
+    return message
+
+
 def check_encoder(plugin: str, uid: str) -> list[str]:
     """Encode every :func:`encode_cases` image *plugin* declares it can, check the stream,
     and decode it with an independent decoder: exact for lossless, within NEAR for JPEG-LS
@@ -401,7 +414,13 @@ def check_encoder(plugin: str, uid: str) -> list[str]:
         except EncodeError as exc:
             if case.image.photometric_interpretation == "MONOCHROME2" and case.arr.dtype == np.uint8:
                 raise ConformanceFailure(f"{plugin} refused the plainest image, {case.label}: {exc}") from exc
-            refused.append(f"{case.label}: {exc}")
+            reason = _plugin_reason(str(exc), plugin)
+            if _UNTYPED.match(reason):
+                raise ConformanceFailure(
+                    f"{plugin} failed on {case.label} with a backend error, not a typed refusal "
+                    f"(raise EncodeError from dicom_pixels.plugin, before encoding): {reason}"
+                ) from exc
+            refused.append(f"{case.label}: {reason}")
             continue
         except MissingDependencyError:
             raise
