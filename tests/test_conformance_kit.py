@@ -263,7 +263,7 @@ def test_the_shipped_references_are_what_the_generator_writes(tmp_path):
     than the backend that wrote it) to the same source image as the checked-in one."""
     pytest.importorskip("imagecodecs", reason="one of the writers")
     from dicom_pixels.testing.kit import decode_with
-    from dicom_pixels.testing.references import REFERENCE_DIRECTORY, RECIPES, build_references
+    from dicom_pixels.testing.references import RECIPES, REFERENCE_DIRECTORY, build_references
 
     files = build_references(tmp_path)
     assert len(files) == len(RECIPES)
