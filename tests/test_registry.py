@@ -72,7 +72,7 @@ def test_third_party_plugin_installed_in_a_temporary_directory_is_discovered_and
 def test_priority_override_puts_a_plugin_first_and_empty_list_restores_default(fresh_registry):
     uid = "ExplicitVRLittleEndian"
     default = dp.get_plugin_priority(uid)
-    dp.set_plugin_priority(uid, ["nonexistent", default[-1]])
+    dp.set_plugin_priority(uid, [default[-1]])
     assert dp.get_plugin_priority(uid)[0] == default[-1]
     dp.set_plugin_priority(uid, [])
     assert dp.get_plugin_priority(uid) == default
@@ -216,7 +216,7 @@ def test_unknown_plugin_name_lists_the_plugins_that_can():
         dp.pixel_array(dp.examples.get_path("ct"), decoding_plugin="nope")
 
 
-BUILT_IN = ("native", "pylibjpeg", "gdcm", "pillow", "imagecodecs")
+BUILT_IN = ("native", "pylibjpeg", "gdcm", "pillow", "imagecodecs", "pyjpegls")
 
 
 def test_the_install_hint_tables_match_what_the_built_in_plugins_declare():
@@ -251,3 +251,192 @@ def test_a_missing_encoder_suggests_only_plugins_that_encode_that_syntax(monkeyp
     message = str(info.value)
     assert 'pip install "dicom-pixels[imagecodecs]"' in message
     assert "pylibjpeg" not in message and "gdcm" not in message
+
+
+# -- issue 12: hints, listings and priorities that tell the truth -------------------------------
+
+
+class _PartlyInstalled:
+    """A third-party plugin: JPEG 2000 needs only NumPy; JPEG-LS needs an absent backend."""
+
+    @hookimpl
+    def dicom_pixels_register_codecs(self, registry):
+        registry.add_decoder("JPEG2000Lossless", "dicom_pixels_native.native:decode_native",
+                             requires=["numpy>=1.0"], priority=99)
+        registry.add_decoder("JPEGLSLossless", "acme_jls:decode", priority=99,
+                             requires=["acme-jls-backend>=2"], install_hint="pip install acme-dicom-jls[backend]")
+
+
+@pytest.fixture
+def partly_installed(fresh_registry):
+    dp.register(_PartlyInstalled(), name="acme")
+    yield "acme"
+    fresh_registry.unregister("acme")
+
+
+def test_availability_is_per_codec_in_plugins_and_the_cli(partly_installed, capsys):
+    from dicom_pixels.cli import main
+
+    info = {p.name: p for p in dp.plugins()}["acme"]
+    assert info.state == "partly available" and not info.is_available
+    assert [c.transfer_syntax_uid for c in info.available_codecs] == ["1.2.840.10008.1.2.4.90"]
+    assert info.availability() == [
+        "decode: JPEG2000Lossless",
+        "decode: JPEGLSLossless - requires acme-jls-backend>=2  (pip install acme-dicom-jls[backend])",
+    ]
+    assert main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    assert "acme  (partly available)" in out or "acme (partly available)" in out
+    assert "    decode: JPEGLSLossless - requires acme-jls-backend>=2" in out
+    assert "JPEG2000Lossless - requires" not in out
+
+
+def test_a_third_party_plugin_lacking_its_backend_is_named_in_install_one_of(partly_installed, monkeypatch):
+    from dicom_pixels.registry import manager
+
+    monkeypatch.setattr(manager, "_codecs", tuple(c for c in manager._codecs if c.plugin == "acme"))
+    monkeypatch.setattr(manager, "_order_cache", ((), {}, {}))
+    with pytest.raises(dp.errors.MissingDependencyError, match=r"acme - requires acme-jls-backend>=2"):
+        manager.select("JPEGLSLossless", "decode")
+
+
+def test_the_install_suggestion_names_third_party_hints_and_the_gpl_extra_for_jpeg_ls():
+    from dicom_pixels.registry import Codec, _install_suggestion
+    from dicom_pixels.uid import lookup
+
+    acme = Codec("acme", "1.2.840.10008.1.2.4.80", "decode", "acme_jls:decode",
+                 install_hint="pip install acme-dicom-jls")
+    text = _install_suggestion(lookup("JPEGLSLossless"), "decode", installed=[acme])
+    assert text.startswith("Install one of: pip install acme-dicom-jls, ")
+    assert 'pip install "dicom-pixels[pylibjpeg-gpl]"' in text
+    assert 'dicom-pixels[pylibjpeg]"' not in text
+    assert 'pip install "dicom-pixels[pylibjpeg]"' in _install_suggestion(lookup("JPEG2000"), "decode")
+
+
+def test_default_install_hint_comes_from_the_distribution():
+    from dicom_pixels.registry import CodecRegistrar
+
+    assert CodecRegistrar("gdcm", "dicom-pixels-gdcm").install_hint == 'pip install "dicom-pixels[gdcm]"'
+    # a third-party distribution named like ours has no extra of ours: its own name
+    assert CodecRegistrar("foo", "dicom-pixels-foo").install_hint == "pip install dicom-pixels-foo"
+    assert CodecRegistrar("x", "").install_hint == ""
+
+
+def test_a_blocked_plugin_error_names_the_variable(monkeypatch, fresh_registry):
+    monkeypatch.setenv("DICOM_PIXELS_BLOCK_PLUGINS", "native,other")
+    fresh_registry.reload()
+    with pytest.raises(NoPluginError, match="blocked by the environment variable DICOM_PIXELS_BLOCK_PLUGINS"):
+        dp.pixel_array(dp.examples.get_path("ct"), decoding_plugin="native")
+    with pytest.raises(NoPluginError, match="DICOM_PIXELS_BLOCK_PLUGINS"):
+        dp.set_plugin_priority("RLELossless", ["native"])
+
+
+def test_a_plugin_left_out_by_the_allow_list_error_names_the_variable(monkeypatch, fresh_registry):
+    monkeypatch.setenv("DICOM_PIXELS_PLUGINS", "pillow")
+    fresh_registry.reload()
+    with pytest.raises(NoPluginError, match="not in the environment variable DICOM_PIXELS_PLUGINS"):
+        dp.pixel_array(dp.examples.get_path("ct"), decoding_plugin="native")
+
+
+def test_set_plugin_priority_rejects_unknown_names_and_a_bare_string(fresh_registry):
+    with pytest.raises(NoPluginError, match="'nonexistent'.*those that do: .*native"):
+        dp.set_plugin_priority("RLELossless", ["nonexistent"])
+    with pytest.raises(TypeError, match=r"a list of plugin names, not the string 'native'; write \['native'\]"):
+        dp.set_plugin_priority("RLELossless", "native")
+    assert dp.get_plugin_priority("RLELossless") == fresh_registry.get_priority("RLELossless")
+
+
+def test_the_metadata_names_the_plugin_that_decoded_each_frame(fresh_registry):
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("SC_rgb_rle_2frame.dcm")
+    arr, meta = dp.get_decoder("RLELossless").as_array(path, decoding_plugin="native")
+    assert meta["decoded_by"] == ("native", "native") and arr.shape[0] == 2
+    _, one = dp.get_decoder("RLELossless").as_array(path, index=1, decoding_plugin="native")
+    assert one["decoded_by"] == ("native",)
+    _, native = dp.get_decoder("ExplicitVRLittleEndian").as_array(dp.examples.get_path("ct"))
+    assert native["decoded_by"] == ("native",)
+
+
+# -- one plugin surface; the names plugins already use keep working ------------------------------
+
+
+def test_the_old_plugin_names_are_the_objects_of_the_plugin_surface():
+    import dicom_pixels.codec as codec
+    import dicom_pixels.hookspecs as hookspecs
+    import dicom_pixels.plugin as surface
+    import dicom_pixels.registry as registry
+
+    assert dp.hookimpl is surface.hookimpl is hookspecs.hookimpl
+    assert dp.Capabilities is surface.Capabilities is registry.Capabilities
+    assert dp.DecodeFrame is surface.DecodeFrame is codec.DecodeFrame
+    assert dp.EncodeFrame is surface.EncodeFrame is codec.EncodeFrame
+    assert registry.CodecRegistrar is surface.CodecRegistrar
+    assert surface.dicom_pixels_register_codecs is hookspecs.dicom_pixels_register_codecs
+    # the hook is rendered in the docs: automodule documents what __all__ lists
+    assert "dicom_pixels_register_codecs" in hookspecs.__all__
+    assert all(hasattr(surface, name) for name in surface.__all__)
+
+
+OLD_STYLE_PLUGIN = '''
+from dicom_pixels import Capabilities, DecodeFrame, hookimpl
+
+
+def decode(data, frame: DecodeFrame):
+    import numpy as np
+
+    image = frame.image
+    return np.frombuffer(data, image.dtype.newbyteorder("<"), image.pixels_per_frame).reshape(image.frame_shape)
+
+
+@hookimpl
+def dicom_pixels_register_codecs(registry):
+    registry.add_decoder("ExplicitVRLittleEndian", "old_style_plugin:decode",
+                         supports=Capabilities(bits_allocated=frozenset({16}), samples_per_pixel=frozenset({1})))
+'''
+
+
+def test_a_plugin_written_against_the_old_names_still_works(tmp_path, monkeypatch, fresh_registry):
+    (tmp_path / "old_style_plugin.py").write_text(OLD_STYLE_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import old_style_plugin
+
+    dp.register(old_style_plugin, name="old-style")
+    try:
+        path = dp.examples.get_path("ct")
+        np.testing.assert_array_equal(
+            dp.pixel_array(path, decoding_plugin="old-style"), dp.pixel_array(path, decoding_plugin="native")
+        )
+    finally:
+        fresh_registry.unregister("old-style")
+        sys.modules.pop("old_style_plugin", None)
+
+
+# -- one codec-trying mechanism for the decoder and the encoder ---------------------------------
+
+
+class PanicException(BaseException):
+    """What pyo3 raises on a Rust panic: a BaseException, named so."""
+
+
+def _panicking_encode(arr, frame):
+    raise PanicException("index out of bounds")
+
+
+def test_the_encoder_treats_a_backend_panic_as_a_failed_codec_like_the_decoder(fresh_registry):
+    class Panicking:
+        @hookimpl
+        def dicom_pixels_register_codecs(self, registry):
+            registry.add_encoder("RLELossless", f"{__name__}:_panicking_encode", priority=1)
+
+    sys.modules.setdefault(__name__, sys.modules.get(__name__) or types.ModuleType(__name__))
+    sys.modules[__name__]._panicking_encode = _panicking_encode  # type: ignore[attr-defined]
+    dp.register(Panicking(), name="panicking")
+    try:
+        arr = np.arange(12, dtype="u1").reshape(3, 4)
+        with pytest.raises(dp.errors.EncodeError, match="panicking: a panic in the backend: index out of bounds"):
+            dp.get_encoder("RLELossless").encode(arr, encoding_plugin="panicking")
+        data = dp.get_encoder("RLELossless").encode(arr)  # the next plugin takes over
+        assert len(data) > 64
+    finally:
+        fresh_registry.unregister("panicking")

@@ -162,7 +162,6 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    from .uid import lookup
 
     infos = manager.plugins()
     if not infos:
@@ -175,18 +174,11 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         )
         return 1
     for info in infos:
-        state = "available" if info.is_available else "unavailable"
-        print(f"{info.name} {info.version} ({state}) {info.description}".rstrip())
+        print(f"{info.name} {info.version} ({info.state}) {info.description}".rstrip())
         if info.error:
             print(f"    error: {info.error}")
-        for missing in info.missing:
-            hint = f"  ({info.install_hint})" if info.install_hint else ""
-            print(f"    missing: {missing}{hint}")
-        by_op: dict[str, list[str]] = {}
-        for codec in info.codecs:
-            by_op.setdefault(codec.operation, []).append(lookup(codec.transfer_syntax_uid).keyword)
-        for op, names in by_op.items():
-            print(f"    {op}: {', '.join(names)}")
+        for line in info.availability():
+            print(f"    {line}")
     return 0
 
 

@@ -53,7 +53,19 @@ import numpy as np
 
 from .description import ImageDescription
 
-__all__ = ["DecodeFrame", "EncodeFrame"]
+__all__ = [
+    "DecodeFrame",
+    "END_MARKER_WINDOW",
+    "J2K_TRANSFORMED_COLOUR",
+    "EncodeFrame",
+    "check_jpegls_near_lossless",
+    "container_dtype",
+    "jpegls_near_lossless_range",
+    "report_container",
+    "report_j2k_colour_transform",
+    "require_end_marker",
+    "unsigned_pattern",
+]
 
 
 @dataclass
@@ -105,3 +117,141 @@ class EncodeFrame:
     def option(self, name: str, default: Any = None) -> Any:
         """Return the encoding option *name*, or *default*."""
         return self.options.get(name, default)
+
+
+# -- rules every codec of a family shares ------------------------------------------------
+
+
+def container_dtype(precision: int) -> np.dtype:
+    """The little-endian unsigned sample type that holds *precision*-bit samples.
+
+    JPEG, JPEG-LS and JPEG 2000 backends return samples in the smallest container
+    of 1, 2 or 4 bytes that holds the codestream's precision (ISO/IEC 10918-1 B.2.2
+    P, 14495-1 C.2.2 P, 15444-1 A.5.1 Ssiz), whatever Bits Allocated says.
+
+    >>> container_dtype(8), container_dtype(12), container_dtype(17)
+    (dtype('uint8'), dtype('uint16'), dtype('uint32'))
+    """
+    if not 1 <= precision <= 32:
+        raise ValueError(f"a sample precision of {precision} bits is not between 1 and 32")
+    return np.dtype("u1" if precision <= 8 else "<u2" if precision <= 16 else "<u4")
+
+
+def unsigned_pattern(arr: np.ndarray, bits_stored: int) -> np.ndarray:
+    """Signed samples as the unsigned *bits_stored*-bit two's complement pattern that
+    JPEG and JPEG-LS store (PS3.5 8.2.1, A.4.1); unsigned samples are returned as they are.
+
+    >>> unsigned_pattern(np.array([-1, 0, 5], "i2"), 12).tolist()
+    [4095, 0, 5]
+    """
+    if arr.dtype.kind != "i":
+        return arr
+    unsigned = arr.view(arr.dtype.str.replace("i", "u"))
+    return unsigned & np.array(2**bits_stored - 1, dtype=unsigned.dtype)
+
+
+def jpegls_near_lossless_range(bits_stored: int, near: int) -> tuple[int, int]:
+    """The signed values a JPEG-LS near-lossless encoder may take at ``NEAR`` = *near*.
+
+    Signed samples are coded as their unsigned bit pattern (PS3.5 A.4.1), where the
+    largest and the smallest value are neighbours; a reconstruction error of up to
+    NEAR (ISO/IEC 14495-1 A.4.4) would turn one into the other (an error of
+    ``2**bits_stored - 1``). Only values at least NEAR away from both ends are safe.
+
+    >>> jpegls_near_lossless_range(12, 3)
+    (-2045, 2044)
+    """
+    return -(2 ** (bits_stored - 1)) + near, 2 ** (bits_stored - 1) - 1 - near
+
+
+def check_jpegls_near_lossless(arr: np.ndarray, frame: EncodeFrame) -> int:
+    """Return the NEAR parameter a JPEG-LS encoder must write for *frame*, after refusing
+    signed data that near-lossless coding would wrap (see :func:`jpegls_near_lossless_range`).
+
+    Call it before encoding: the refusal is an :class:`~dicom_pixels.errors.EncodeError`
+    and nothing is written.
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> image = ImageDescription(1, 3, 1, 16, 12, 1, "MONOCHROME2", "1.2.840.10008.1.2.4.81")
+    >>> check_jpegls_near_lossless(np.array([[0, 5, -7]], "i2"), EncodeFrame(image, 0, {"jls_error": 2}))
+    2
+    >>> check_jpegls_near_lossless(np.array([[2047, 0, 0]], "i2"), EncodeFrame(image, 0, {"jls_error": 2}))
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.EncodeError: Unable to encode frame 0 as near-lossless JPEG-LS ...
+    """
+    from .errors import EncodeError
+
+    near = int(frame.option("jls_error", 0) or 0)
+    image = frame.image
+    if near and image.pixel_representation == 1 and arr.size:
+        low, high = jpegls_near_lossless_range(image.bits_stored, near)
+        if int(arr.min()) < low or int(arr.max()) > high:
+            raise EncodeError(
+                f"Unable to encode frame {frame.index} as near-lossless JPEG-LS with jls_error="
+                f"{near}: signed {image.bits_stored}-bit values must lie in {low} to {high} "
+                f"(found {int(arr.min())} to {int(arr.max())}), else the error wraps around the "
+                "range; use JPEG-LS Lossless or a smaller jls_error"
+            )
+    return near
+
+
+#: How far from the end of a frame its JPEG EOI / JPEG 2000 EOC marker (0xFFD9) may lie:
+#: PS3.5 A.4 pads a fragment to an even length, and some writers add a few more bytes.
+END_MARKER_WINDOW = 16
+
+
+def require_end_marker(data: bytes | bytearray | memoryview, frame: DecodeFrame, standard: str) -> None:
+    """Raise :class:`~dicom_pixels.errors.DecodeError` when the codestream does not end
+    with its end marker (0xFFD9, within :data:`END_MARKER_WINDOW` bytes).
+
+    A DICOM frame ends with it (ISO/IEC 10918-1 B.2.1, 14495-1 C.1.1, 15444-1 A.4.4),
+    so its absence means truncation; some backends decode a truncated stream into grey
+    or zero filler without an error, others spend seconds on it.
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> image = ImageDescription(1, 1, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80")
+    >>> require_end_marker(b"\\xff\\xd8\\xff\\xd9\\x00", DecodeFrame(image, 0, {}), "JPEG-LS")
+    >>> require_end_marker(b"\\xff\\xd8\\xff\\xf7\\x00", DecodeFrame(image, 0, {}), "JPEG-LS")
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.DecodeError: Unable to decode frame 0: the JPEG-LS codestream does not end ...
+    """
+    from .errors import DecodeError
+
+    if b"\xff\xd9" not in bytes(data[-END_MARKER_WINDOW:]):
+        raise DecodeError(
+            f"Unable to decode frame {frame.index}: the {standard} codestream does not end "
+            "with an end-of-image marker (FFD9); it is truncated or corrupt"
+        )
+
+
+#: Photometric Interpretations of JPEG 2000 colour whose component transform the decoder
+#: undoes (ISO/IEC 15444-1 Annex G): the samples come back RGB (PS3.3 C.7.6.3.1.2).
+J2K_TRANSFORMED_COLOUR = ("YBR_ICT", "YBR_RCT")
+
+
+def report_j2k_colour_transform(frame: DecodeFrame) -> None:
+    """Report RGB when the JPEG 2000 decoder undid the component transform (YBR_ICT/RCT).
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> image = ImageDescription(1, 1, 3, 8, 8, 0, "YBR_ICT", "1.2.840.10008.1.2.4.91")
+    >>> frame = DecodeFrame(image, 0, {})
+    >>> report_j2k_colour_transform(frame); frame.info
+    {'photometric_interpretation': 'RGB'}
+    """
+    if frame.image.photometric_interpretation in J2K_TRANSFORMED_COLOUR:
+        frame.info["photometric_interpretation"] = "RGB"
+
+
+def report_container(frame: DecodeFrame, precision: int | None) -> None:
+    """Report the Bits Allocated of the bytes a codec returns, from the codestream's
+    precision (see :func:`container_dtype`); nothing when the precision is unknown.
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> frame = DecodeFrame(ImageDescription(1, 1, 1, 16, 12, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80"), 0, {})
+    >>> report_container(frame, 7); frame.info["bits_allocated"]
+    8
+    """
+    if precision and 0 < precision <= 32:
+        frame.info["bits_allocated"] = container_dtype(precision).itemsize * 8

@@ -39,14 +39,13 @@ from .description import ImageDescription
 from .errors import (
     ArgumentTypeError,
     DecodeError,
-    DicomPixelsError,
     FrameIndexError,
     InvalidArgumentError,
     InvalidDicomError,
     InvalidPixelDescriptionError,
 )
 from .processing import convert_frame_color_space
-from .registry import Codec, TransferSyntaxEndpoint, manager
+from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
 from .source import IMAGE_PIXEL_OPTIONS, open_source
 from .uid import lookup
 
@@ -220,12 +219,13 @@ class Decoder(TransferSyntaxEndpoint):
             of a copy (read-only for ``bytes``); otherwise it is ignored.
         :returns: the array, shaped ``(rows, cols[, samples])`` for one frame or
             ``(frames, rows, cols[, samples])``, and the Image Pixel values that
-            describe it.
+            describe it, plus ``decoded_by``: the name of the plugin that decoded each
+            frame (one per frame returned).
 
         >>> import dicom_pixels as dp
         >>> arr, meta = dp.get_decoder("RLELossless").as_array(dp.examples.get_path("rle_rgb"))
-        >>> arr.dtype, meta["photometric_interpretation"]
-        (dtype('uint8'), 'RGB')
+        >>> arr.dtype, meta["photometric_interpretation"], len(meta["decoded_by"])
+        (dtype('uint8'), 'RGB', 1)
         >>> import numpy as np
         >>> block = np.empty((3, 10, 10), "u4")   # rt_dose: 8 frames of 10 x 10, 32-bit
         >>> arr, _ = dp.get_decoder("ExplicitVRLittleEndian").as_array(
@@ -409,14 +409,9 @@ class _Run:
         if self.ts.encapsulated:
             self._check_encoded_frame(index, len(data), data)
         info = codestream.inspect_frame(self.ts, data, self.image)
-        order = list(self.codecs)
-        preferred = self._preferred
-        if preferred is not None and preferred in order:
-            order.remove(preferred)
-            order.insert(0, preferred)
-        failures: list[str] = []
         rgb_wanted = out is not None and self._color_plan(info, self._raw)[0] is True
-        for codec in order:
+
+        def attempt(codec: Codec) -> tuple[Any, DecodeFrame]:
             frame = DecodeFrame(
                 image=self.image,
                 index=index,
@@ -426,22 +421,13 @@ class _Run:
                 bit_offset=bit_offset,
                 rgb_wanted=rgb_wanted,
             )
-            try:
-                result = codec.load()(data, frame)
-            except DicomPixelsError as exc:
-                failures.append(f"{codec.plugin}: {exc}")
-                continue
-            except Exception as exc:  # a backend's own error type; report it with the frame
-                failures.append(f"{codec.plugin}: {type(exc).__name__}: {exc}")
-                continue
-            except BaseException as exc:
-                # Rust backends (pyo3) raise PanicException, a BaseException, on a panic
-                # such as an index out of bounds on corrupt data: a decode failure too.
-                if type(exc).__name__ != "PanicException":
-                    raise
-                failures.append(f"{codec.plugin}: a panic in the backend: {exc}")
-                continue
+            return codec.load()(data, frame), frame
+
+        codec, outcome, failures = try_codecs(self.codecs, self._preferred, attempt)
+        if codec is not None:
             self._preferred = codec
+            result, frame = outcome
+            frame.info["decoded_by"] = codec.plugin  # reported in the metadata, per frame
             return result, frame.info
         skipped = "".join(f"\n    {name} - {reason}" for name, reason in self.skipped.items())
         raise DecodeError(
@@ -549,7 +535,7 @@ class _Run:
     def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         """Decode frame *index* into *out* (the frame's slice) and correct it in place."""
         if self._direct and out.flags.c_contiguous and self.source.readinto_native_frame(index, out):  # type: ignore[attr-defined]
-            info: dict[str, Any] = {}
+            info: dict[str, Any] = {"decoded_by": self.codecs[0].plugin}
         else:
             result, info = self._call_codecs(index, out)
             if result is not None:
@@ -576,6 +562,8 @@ class _Run:
         for key in ("photometric_interpretation", "planar_configuration", "bits_allocated"):
             if key in info:
                 meta[key] = info[key]
+        if "decoded_by" in info:
+            meta["decoded_by"] = (info["decoded_by"],)
         return data, meta
 
     # -- corrections and colour -----------------------------------------------------------
@@ -735,7 +723,9 @@ class _Run:
             return self._frames_result(result, {}, image.photometric_interpretation, 0)
         if self._direct and _is_consecutive(frames):
             if self._read_native_blocks(block, len(frames), frames[0]):
-                return self._frames_result(result, {}, self._color_plan({}, raw)[1], len(frames))
+                arr, meta = self._frames_result(result, {}, self._color_plan({}, raw)[1], len(frames))
+                meta["decoded_by"] = (self.codecs[0].plugin,) * len(frames)
+                return arr, meta
         infos: list[dict[str, Any] | None] = [None] * len(frames)
 
         def work(position: int) -> None:
@@ -754,7 +744,9 @@ class _Run:
             for position in range(1, len(frames)):
                 work(position)
         first = infos[0] or {}
-        return self._frames_result(result, first, self._color_plan(first, raw)[1], len(frames))
+        arr, meta = self._frames_result(result, first, self._color_plan(first, raw)[1], len(frames))
+        meta["decoded_by"] = tuple((info or {}).get("decoded_by", "") for info in infos)
+        return arr, meta
 
     def _frames_result(
         self, arr: np.ndarray, info: dict[str, Any], pi: str, count: int
@@ -842,6 +834,8 @@ class _Run:
         meta["photometric_interpretation"] = pi
         if self.image.samples_per_pixel > 1:
             meta["planar_configuration"] = 0
+        if "decoded_by" in info:  # the plugin that decoded each frame, one name per frame
+            meta["decoded_by"] = (info["decoded_by"],)
         return meta
 
 

@@ -39,12 +39,11 @@ import numpy as np
 from .codec import EncodeFrame
 from .description import ImageDescription
 from .errors import (
-    DicomPixelsError,
     EncodeError,
     EncodingProfileError,
     InvalidPixelDescriptionError,
 )
-from .registry import Codec, TransferSyntaxEndpoint, manager
+from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
 from .source import IMAGE_PIXEL_OPTIONS, PixelSource, _is_dataset, open_source
 from .uid import TransferSyntax, lookup
 
@@ -684,23 +683,14 @@ class _EncodeRun:
             arr = arr.astype(image.dtype)
         if self.ts.family == "native":
             return _native_frame(arr, image, self.ts, self.out_planar), {}
-        order = list(self.codecs)
-        if self._preferred is not None and self._preferred in order:
-            order.remove(self._preferred)
-            order.insert(0, self._preferred)
-        failures: list[str] = []
-        for codec in order:
+
+        def attempt(codec: Codec) -> tuple[Any, EncodeFrame]:
             frame = EncodeFrame(image=image, index=index, options=self.options)
-            try:
-                result = codec.load()(arr, frame)
-            except EncodingProfileError:
-                raise
-            except DicomPixelsError as exc:
-                failures.append(f"{codec.plugin}: {exc}")
-                continue
-            except Exception as exc:  # a backend's own error type; report it with the frame
-                failures.append(f"{codec.plugin}: {type(exc).__name__}: {exc}")
-                continue
+            return codec.load()(arr, frame), frame
+
+        codec, outcome, failures = try_codecs(self.codecs, self._preferred, attempt, (EncodingProfileError,))
+        if codec is not None:
+            result, frame = outcome
             if isinstance(result, np.ndarray):
                 result = result.tobytes()
             self._preferred = codec

@@ -24,7 +24,7 @@ import pluggy
 if TYPE_CHECKING:
     from .registry import CodecRegistrar
 
-__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+__all__ = ["PROJECT_NAME", "dicom_pixels_register_codecs", "hookimpl", "hookspec"]
 
 #: The pluggy project name; also the entry-point group plugins register under.
 PROJECT_NAME = "dicom_pixels"

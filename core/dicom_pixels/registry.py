@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata as metadata
 import os
@@ -36,6 +37,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from . import hookspecs
 from .description import ImageDescription
 from .errors import (
+    DicomPixelsError,
     MissingDependencyError,
     NoPluginError,
     PluginRegistrationError,
@@ -57,6 +59,7 @@ __all__ = [
     "plugins",
     "register",
     "set_plugin_priority",
+    "try_codecs",
 ]
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
@@ -71,7 +74,7 @@ KNOWN_PLUGINS: dict[str, tuple[str, ...]] = {
     "deflate_frames": ("native",),
     "rle": ("native", "pylibjpeg", "gdcm", "imagecodecs"),
     "jpeg": ("pylibjpeg", "gdcm", "pillow", "imagecodecs"),
-    "jpegls": ("pylibjpeg", "gdcm", "imagecodecs"),
+    "jpegls": ("pylibjpeg", "gdcm", "imagecodecs", "pyjpegls"),
     "j2k": ("pylibjpeg", "gdcm", "pillow", "imagecodecs"),
     "htj2k": ("pylibjpeg", "imagecodecs"),
     "jpegxl": ("imagecodecs",),
@@ -85,8 +88,8 @@ KNOWN_ENCODERS: dict[str, tuple[str, ...]] = {
     "JPEGExtended12Bit": ("imagecodecs",),
     "JPEGLossless": ("imagecodecs",),
     "JPEGLosslessSV1": ("gdcm", "imagecodecs"),
-    "JPEGLSLossless": ("gdcm", "imagecodecs"),
-    "JPEGLSNearLossless": ("imagecodecs",),
+    "JPEGLSLossless": ("gdcm", "imagecodecs", "pyjpegls"),
+    "JPEGLSNearLossless": ("imagecodecs", "pyjpegls"),
     "JPEG2000Lossless": ("pylibjpeg", "gdcm", "pillow", "imagecodecs"),
     "JPEG2000": ("pylibjpeg", "pillow", "imagecodecs"),
     "HTJ2KLossless": ("imagecodecs",),
@@ -201,6 +204,42 @@ class PluginInfo:
         """``True`` when the plugin loaded and all its requirements are installed."""
         return not self.missing and not self.error
 
+    @property
+    def available_codecs(self) -> tuple[Codec, ...]:
+        """The codecs whose requirements are all installed (availability is per codec:
+        a plugin can decode some transfer syntaxes while a backend for others is missing)."""
+        return () if self.error else tuple(c for c in self.codecs if c.is_available)
+
+    @property
+    def state(self) -> str:
+        """``"available"``, ``"partly available"`` or ``"unavailable"``."""
+        if self.is_available:
+            return "available"
+        return "partly available" if self.available_codecs else "unavailable"
+
+    def availability(self) -> list[str]:
+        """One line per direction and requirement set: the transfer syntaxes (keywords)
+        and, for those that cannot run, what is missing and the command that installs it.
+
+        >>> import dicom_pixels as dp
+        >>> [p for p in dp.plugins() if p.name == "native"][0].availability()[0]
+        'decode: ImplicitVRLittleEndian, ...'
+        """
+        groups: dict[tuple[str, tuple[str, ...], str], list[str]] = {}
+        for codec in self.codecs:
+            missing = tuple(codec.missing_requirements())
+            hint = codec.install_hint if missing else ""
+            groups.setdefault((codec.operation, missing, hint), []).append(
+                lookup(codec.transfer_syntax_uid).keyword
+            )
+        lines = []
+        for (operation, missing, hint), keywords in groups.items():
+            line = f"{operation}: {', '.join(dict.fromkeys(keywords))}"
+            if missing:
+                line += " - requires " + " and ".join(missing) + (f"  ({hint})" if hint else "")
+            lines.append(line)
+        return lines
+
 
 class CodecRegistrar:
     """The object a plugin's ``dicom_pixels_register_codecs`` hook receives.
@@ -212,9 +251,9 @@ class CodecRegistrar:
         self.plugin = plugin
         self.codecs: list[Codec] = []
         self.description = ""
-        self.install_hint = f'pip install "dicom-pixels[{plugin}]"' if distribution.startswith(
-            "dicom-pixels-"
-        ) else (f"pip install {distribution}" if distribution else "")
+        self._default_requires: tuple[str, ...] = ()
+        self._default_releases_gil = False
+        self.install_hint = install_command(distribution) if distribution else ""
 
     def describe(self, description: str = "", *, install_hint: str | None = None) -> None:
         """Set the plugin's one-line description and the command that installs its backends.
@@ -227,14 +266,26 @@ class CodecRegistrar:
         if install_hint is not None:
             self.install_hint = install_hint
 
+    def set_defaults(self, *, requires: Sequence[str] = (), releases_gil: bool = False) -> None:
+        """Plugin-wide values for the codecs declared after this call that do not give their own.
+
+        >>> registry = CodecRegistrar("demo")
+        >>> registry.set_defaults(requires=["numpy>=1.24"], releases_gil=True)
+        >>> registry.add_decoder("RLELossless", "demo.codec:decode")
+        >>> registry.codecs[0].requires, registry.codecs[0].releases_gil
+        (('numpy>=1.24',), True)
+        """
+        self._default_requires = tuple(requires)
+        self._default_releases_gil = releases_gil
+
     def add_decoder(
         self,
         transfer_syntaxes: str | Iterable[str],
         target: str,
         *,
-        requires: Sequence[str] = (),
+        requires: Sequence[str] | None = None,
         supports: Capabilities | None = None,
-        releases_gil: bool = False,
+        releases_gil: bool | None = None,
         priority: int = 50,
         install_hint: str | None = None,
         options: Sequence[str] = (),
@@ -247,10 +298,11 @@ class CodecRegistrar:
             one frame and a :class:`~dicom_pixels.codec.DecodeFrame`; see that class
             for what it may return.
         :param requires: PEP 508 requirement strings, checked against installed
-            distributions at run time (``"pylibjpeg-openjpeg>=2.0"``).
+            distributions at run time (``"pylibjpeg-openjpeg>=2.0"``); by default those
+            given to :meth:`set_defaults`.
         :param supports: the images it can decode; the core declines others up front.
         :param releases_gil: ``True`` when the function releases the GIL while it
-            works, so frames may be decoded in parallel threads.
+            works, so frames may be decoded in parallel threads (default: :meth:`set_defaults`).
         :param priority: default rank among plugins for the same transfer syntax;
             lower is tried first. Users can override the order.
         :param install_hint: the command that installs this codec's requirements, when it
@@ -268,9 +320,9 @@ class CodecRegistrar:
         transfer_syntaxes: str | Iterable[str],
         target: str,
         *,
-        requires: Sequence[str] = (),
+        requires: Sequence[str] | None = None,
         supports: Capabilities | None = None,
-        releases_gil: bool = False,
+        releases_gil: bool | None = None,
         priority: int = 50,
         install_hint: str | None = None,
     ) -> None:
@@ -287,13 +339,16 @@ class CodecRegistrar:
         operation: Operation,
         transfer_syntaxes: str | Iterable[str],
         target: str,
-        requires: Sequence[str],
+        requires: Sequence[str] | None,
         supports: Capabilities | None,
-        releases_gil: bool,
+        releases_gil: bool | None,
         priority: int,
         install_hint: str | None = None,
         options: tuple[str, ...] = (),
     ) -> None:
+        requires = self._default_requires if requires is None else tuple(requires)
+        if releases_gil is None:
+            releases_gil = self._default_releases_gil
         if isinstance(transfer_syntaxes, str):
             transfer_syntaxes = [transfer_syntaxes]
         if not isinstance(target, str) or ":" not in target:
@@ -598,6 +653,22 @@ class PluginManager:
         An empty sequence restores the default order.
         """
         ts = lookup(uid)
+        if isinstance(plugins, str):
+            raise TypeError(
+                f"set_plugin_priority() takes a list of plugin names, not the string {plugins!r}; "
+                f"write [{plugins!r}]"
+            )
+        plugins = tuple(plugins)
+        declared = {c.plugin for c in self.codecs(ts, operation)}
+        for name in plugins:
+            if name not in declared:
+                excluded = self.excluded_by_environment(name)
+                loaded = ", ".join(sorted(declared)) or "none"
+                raise NoPluginError(
+                    f"Cannot put {name!r} in the {operation} order of '{ts.name}': "
+                    + (excluded if excluded else f"no loaded plugin of that name has a {operation}r "
+                       f"for it (those that do: {loaded})")
+                )
         with self._lock:
             priority = dict(self._priority)
             if plugins:
@@ -605,6 +676,23 @@ class PluginManager:
             else:
                 priority.pop((ts.uid, operation), None)
             self._priority = priority
+
+    def excluded_by_environment(self, name: str) -> str:
+        """Why the plugin *name* was not loaded because of an environment variable, or ``""``.
+
+        >>> manager.excluded_by_environment("native")
+        ''
+        """
+        block = _env_names("DICOM_PIXELS_BLOCK_PLUGINS") or set()
+        if name in block:
+            return (f"it is blocked by the environment variable DICOM_PIXELS_BLOCK_PLUGINS="
+                    f"{os.environ.get('DICOM_PIXELS_BLOCK_PLUGINS', '')!r}; remove it from there")
+        allow = _env_names("DICOM_PIXELS_PLUGINS")
+        if allow is not None and name not in allow:
+            return (f"it is not in the environment variable DICOM_PIXELS_PLUGINS="
+                    f"{os.environ.get('DICOM_PIXELS_PLUGINS', '')!r}, which loads only the plugins "
+                    "it names; add it there")
+        return ""
 
     def get_priority(self, uid: str | TransferSyntax, operation: Operation = "decode") -> list[str]:
         """Plugin names in the order they are tried for *uid*."""
@@ -633,6 +721,11 @@ class PluginManager:
             chosen = [c for c in candidates if c.plugin == plugin]
             if not chosen:
                 known = ", ".join(sorted({c.plugin for c in candidates})) or "none"
+                excluded = self.excluded_by_environment(plugin)
+                if excluded:
+                    raise NoPluginError(
+                        f"The plugin {plugin!r} cannot {verb} '{ts.name}' pixel data here: {excluded}"
+                    )
                 raise NoPluginError(
                     f"No plugin named {plugin!r} can {verb} '{ts.name}' pixel data; "
                     f"the plugins that can are: {known}"
@@ -678,13 +771,102 @@ class PluginManager:
         )
 
 
-def _install_suggestion(ts: TransferSyntax, operation: Operation, exclude: str = "") -> str:
+#: Built-in plugins whose codecs for a family need an extra other than the plugin's name
+#: (pylibjpeg's JPEG and JPEG-LS backend, pylibjpeg-libjpeg, is GPLv3: opt-in).
+KNOWN_EXTRAS: dict[tuple[str, str], str] = {
+    ("pylibjpeg", "jpeg"): "pylibjpeg-gpl",
+    ("pylibjpeg", "jpegls"): "pylibjpeg-gpl",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _core_extras() -> dict[str, str]:
+    """The core's extras that install exactly one distribution: distribution -> extra."""
+    try:
+        requirements = metadata.requires(hookspecs.PROJECT_NAME.replace("_", "-")) or []
+    except metadata.PackageNotFoundError:
+        return {}
+    members: dict[str, list[str]] = {}
+    for line in requirements:
+        req = Requirement(line)
+        marker = str(req.marker or "")
+        if marker.startswith("extra == "):
+            extra = marker.split("==", 1)[1].strip().strip('"').strip("'")
+            members.setdefault(extra, []).append(req.name.lower())
+    extras: dict[str, str] = {}
+    for extra, names in members.items():
+        if len(names) == 1:
+            extras.setdefault(names[0], extra)
+    return extras
+
+
+def install_command(distribution: str) -> str:
+    """The ``pip install`` command for a plugin distribution: through the core's extra
+    when dicom-pixels has one for it, else the distribution's own name.
+
+    >>> install_command("dicom-pixels-gdcm")
+    'pip install "dicom-pixels[gdcm]"'
+    >>> install_command("acme-dicom-jpegxr")
+    'pip install acme-dicom-jpegxr'
+    """
+    extra = _core_extras().get(distribution.lower())
+    return f'pip install "dicom-pixels[{extra}]"' if extra else f"pip install {distribution}"
+
+
+def _install_suggestion(
+    ts: TransferSyntax, operation: Operation, exclude: str = "", installed: Sequence[Codec] = ()
+) -> str:
+    """Every way to get a codec for *ts*: the install hints of installed plugins that lack
+    a backend (third-party ones included, under their own names), then the built-ins."""
+    commands = [c.install_hint for c in installed if c.plugin != exclude and c.install_hint]
     table = KNOWN_PLUGINS.get(ts.family, ()) if operation == "decode" else KNOWN_ENCODERS.get(ts.keyword, ())
-    known = [name for name in table if name != exclude]
-    if not known:
+    for name in table:
+        if name != exclude:
+            commands.append(f'pip install "dicom-pixels[{KNOWN_EXTRAS.get((name, ts.family), name)}]"')
+    commands = list(dict.fromkeys(commands))
+    if not commands:
         return "Install a plugin that declares a codec for it."
-    commands = ", ".join(f'pip install "dicom-pixels[{name}]"' for name in known)
-    return f"Install one of: {commands}"
+    return f"Install one of: {', '.join(commands)}"
+
+
+def try_codecs(
+    codecs: Sequence[Codec],
+    preferred: Codec | None,
+    call: Callable[[Codec], Any],
+    reraise: tuple[type[BaseException], ...] = (),
+) -> tuple[Codec | None, Any, list[str]]:
+    """Call ``call(codec)`` for each codec, *preferred* first, until one returns.
+
+    The one exception policy of the decoder and the encoder: a typed error, any
+    ``Exception`` of a backend and a Rust backend's ``PanicException`` (a
+    ``BaseException`` raised by pyo3 on a panic) all mean "this codec failed, try the
+    next"; the exceptions in *reraise* and any other ``BaseException`` (``KeyboardInterrupt``)
+    propagate. Returns the codec that worked and its result, or ``None`` and the failures
+    ("plugin: reason"), one per codec.
+
+    >>> codec = Codec("demo", "1.2.840.10008.1.2.5", "decode", "demo:decode")
+    >>> try_codecs([codec], None, lambda c: 1 / 0)
+    (None, None, ['demo: ZeroDivisionError: division by zero'])
+    """
+    order = list(codecs)
+    if preferred is not None and preferred in order:
+        order.remove(preferred)
+        order.insert(0, preferred)
+    failures: list[str] = []
+    for codec in order:
+        try:
+            return codec, call(codec), failures
+        except reraise:
+            raise
+        except DicomPixelsError as exc:
+            failures.append(f"{codec.plugin}: {exc}")
+        except Exception as exc:  # a backend's own error type; reported with the frame
+            failures.append(f"{codec.plugin}: {type(exc).__name__}: {exc}")
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            failures.append(f"{codec.plugin}: a panic in the backend: {exc}")
+    return None, None, failures
 
 
 #: The process-wide plugin manager.

@@ -216,7 +216,9 @@ def check_regular_file(path: str) -> os.stat_result:
     try:
         status = os.stat(path)
     except FileNotFoundError:
-        raise DicomFileNotFoundError(f"No such file: '{path}'") from None
+        raise DicomFileNotFoundError(
+            f"No such file: '{path}': check the path (relative paths start at {os.getcwd()})"
+        ) from None
     mode = status.st_mode
     if stat.S_ISREG(mode):
         return status
@@ -224,8 +226,12 @@ def check_regular_file(path: str) -> os.stat_result:
              (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
              (stat.S_ISBLK, "block device")]
     kind = next((name for test, name in kinds if test(mode)), "special file")
-    error = DicomIsADirectoryError if kind == "directory" else NotARegularFileError
-    raise error(
+    if kind == "directory":
+        raise DicomIsADirectoryError(
+            f"'{path}' is a directory, not a DICOM file: pass one of the files in it "
+            "(dicom_pixels.read_series reads a directory of slices as a volume)"
+        )
+    raise NotARegularFileError(
         f"'{path}' is a {kind}, not a regular file: pass the path of a DICOM file (a file "
         "read from a pipe or a device must be copied to a file or read into bytes first)"
     )

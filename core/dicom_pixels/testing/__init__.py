@@ -5,20 +5,22 @@ A plugin's repository runs the whole suite with two lines::
     from dicom_pixels.testing import ConformanceSuite
     class TestMyCodec(ConformanceSuite): plugin = "mycodec"
 
-For every transfer syntax the plugin declares a decoder for, the suite decodes
-each reference file (pydicom's bundled test files, when pydicom is installed)
-with ``decoding_plugin=plugin`` and compares with the reference array from
-pydicom: exactly for lossless transfer syntaxes and for lossy ones when
-pydicom has a plugin of the same name (same backend library), otherwise within
-:attr:`ConformanceSuite.lossy_tolerance`. It also checks the error paths: a
-truncated codestream raises :class:`~dicom_pixels.errors.DecodeError` naming
-the frame and the plugin.
-
-For every transfer syntax the plugin declares an *encoder* for, it encodes
-synthetic images of every kind the encoder accepts (8-16 bits, signed,
-monochrome and RGB, odd sizes) and decodes them back: bit-exact for lossless
-syntaxes, close for lossy ones; and it checks that pydicom reads a file
-written with the plugin's lossless encoders.
+It is written to fail a broken plugin (``tests/test_conformance_kit.py`` shows
+each known defect caught). For every transfer syntax and capability the plugin
+declares: a missing requirement fails (``--dicom-pixels-allow-missing`` skips
+instead, for a job that tests "backend absent" on purpose); each of pydicom's
+bundled files decodes like pydicom (exactly for lossless syntaxes and for lossy
+ones when pydicom has a plugin of the same name, otherwise within
+:attr:`ConformanceSuite.lossy_tolerance`); each reference codestream the kit
+ships (:mod:`dicom_pixels.testing.references`: every JPEG-LS interleave mode,
+RLE and native planar configuration 1, signed, 12/16-bit, near-lossless)
+decodes to its source image; a damaged codestream raises a typed error naming
+the frame and the plugin. Each encoder encodes every image kind it declares, and
+an independent decoder reads it back: exact for lossless syntaxes, within NEAR
+(with NEAR in the scan header) for JPEG-LS near-lossless, within
+:data:`~dicom_pixels.testing.kit.PSNR_MARGIN_DB` of the requested PSNR for JPEG
+2000; refusals are reported. The checks are plain functions in
+:mod:`dicom_pixels.testing.kit`.
 
 >>> from dicom_pixels.testing import reference_cases
 >>> isinstance(reference_cases("1.2.840.10008.1.2.5"), list)
@@ -35,9 +37,27 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .kit import (
+    LOSSY_OPTIONS,
+    SYNTHETIC_IMAGES,
+    ConformanceFailure,
+    check_damaged_stream_raises,
+    check_encoder,
+    check_installed,
+    check_reference_decode,
+    declared_transfer_syntaxes,
+)
+from .references import GeneratedReference, generated_references
+
 __all__ = [
+    "LOSSY_OPTIONS",
+    "SYNTHETIC_IMAGES",
+    "ConformanceFailure",
     "ConformanceSuite",
+    "GeneratedReference",
     "ReferenceCase",
+    "declared_transfer_syntaxes",
+    "generated_references",
     "pydicom_test_files",
     "reference_cases",
     "synthetic_image",
@@ -121,40 +141,6 @@ def _same_backend_in_pydicom(plugin: str, uid: str) -> bool:
         return False
 
 
-def _declared(plugin: str, operation: str = "decode") -> list[str]:
-    from dicom_pixels.registry import manager
-
-    for info in manager.plugins():
-        if info.name == plugin:
-            return sorted({c.transfer_syntax_uid for c in info.codecs if c.operation == operation})
-    return []
-
-
-#: Synthetic images the encoder checks try: (photometric interpretation, dtype, bits stored, shape).
-#: Odd sizes and partial bit depths are there on purpose: they are where encoders go wrong.
-SYNTHETIC_IMAGES: tuple[tuple[str, str, int, tuple[int, ...]], ...] = (
-    ("MONOCHROME2", "u1", 8, (64, 48)),
-    ("MONOCHROME2", "u2", 12, (64, 48)),
-    ("MONOCHROME2", "u2", 16, (64, 48)),
-    ("MONOCHROME2", "i2", 12, (64, 48)),
-    ("MONOCHROME2", "i2", 16, (64, 48)),
-    ("MONOCHROME1", "u1", 6, (33, 65)),
-    ("RGB", "u1", 8, (64, 48, 3)),
-    ("RGB", "u1", 8, (17, 9, 3)),
-    ("RGB", "u2", 16, (64, 48, 3)),
-)
-
-#: Options for lossy encoders in the encoder checks (transfer syntax UID -> options).
-LOSSY_OPTIONS: dict[str, dict[str, Any]] = {
-    "1.2.840.10008.1.2.4.50": {"quality": 95},
-    "1.2.840.10008.1.2.4.51": {"quality": 95},
-    "1.2.840.10008.1.2.4.81": {"jls_error": 2},
-    "1.2.840.10008.1.2.4.91": {"j2k_psnr": [60]},
-    "1.2.840.10008.1.2.4.203": {"j2k_psnr": [60]},
-    "1.2.840.10008.1.2.4.112": {"quality": 95},
-}
-
-
 def synthetic_image(dtype: str, bits_stored: int, shape: tuple[int, ...], seed: int = 20) -> np.ndarray:
     """A smooth ramp plus noise over the whole range of *bits_stored*: compressible, not trivial.
 
@@ -174,31 +160,43 @@ class ConformanceSuite:
 
     Override :attr:`lossy_tolerance` (max absolute difference allowed against a
     different backend's lossy decode) or :attr:`skip_files` (file names) as needed.
+    A missing backend fails every check; set :attr:`allow_missing_backend` (or pass
+    ``--dicom-pixels-allow-missing``) in a job that tests the plugin without it on purpose.
     """
 
     plugin: ClassVar[str] = ""
     lossy_tolerance: ClassVar[int] = 2
     skip_files: ClassVar[frozenset[str]] = frozenset()
+    allow_missing_backend: ClassVar[bool] = False
 
     @classmethod
     def conformance_cases(cls) -> list[ReferenceCase]:
-        """Every reference case for every transfer syntax the plugin decodes."""
+        """Every pydicom reference file for every transfer syntax the plugin decodes."""
         cases: list[ReferenceCase] = []
-        for uid in _declared(cls.plugin):
+        for uid in declared_transfer_syntaxes(cls.plugin):
             cases.extend(c for c in reference_cases(uid) if c.path.name not in cls.skip_files)
         return cases
 
-    def test_plugin_is_installed_and_declares_decoders(self) -> None:
-        """The plugin is discovered through its entry point and declares at least one decoder."""
+    @classmethod
+    def conformance_references(cls) -> list[GeneratedReference]:
+        """The kit's shipped codestreams for every transfer syntax the plugin decodes,
+        written by another backend where the kit has a choice."""
+        refs: list[GeneratedReference] = []
+        for uid in declared_transfer_syntaxes(cls.plugin):
+            refs.extend(generated_references(uid, exclude_made_by=cls.plugin))
+        return refs
+
+    def test_plugin_is_installed_and_declares_codecs(self, dicom_pixels_allow_missing: bool) -> None:
+        """The plugin is discovered, declares codecs and has its backend installed."""
         assert self.plugin, "set `plugin = 'name'` on the ConformanceSuite subclass"
-        assert _declared(self.plugin), f"plugin {self.plugin!r} is not installed or declares no decoder"
+        check_installed(self.plugin, allow_missing=dicom_pixels_allow_missing)
 
     def test_decodes_reference_files_like_pydicom(self, conformance_case: ReferenceCase) -> None:
         """Each reference file decodes like pydicom, exactly or within the lossy tolerance."""
         import pytest
 
         import dicom_pixels as dp
-        from dicom_pixels.errors import DicomPixelsError
+        from dicom_pixels.errors import DicomPixelsError, MissingDependencyError
         from dicom_pixels.uid import lookup
 
         ts = lookup(conformance_case.transfer_syntax_uid)
@@ -208,11 +206,13 @@ class ConformanceSuite:
             warnings.simplefilter("ignore")
             try:
                 ours = dp.pixel_array(conformance_case.path, decoding_plugin=self.plugin)
+            except MissingDependencyError:
+                raise
             except DicomPixelsError as exc:
                 if ref is None or (same and reference_array(conformance_case, self.plugin) is None):
                     return  # neither can decode it: a typed error is the right answer
                 if "not supported" in str(exc) or "Unable to decompress" in str(exc):
-                    pytest.skip(f"{self.plugin} declines this image: {exc}")
+                    pytest.skip(f"refused by {self.plugin}: {exc}")
                 raise
         if ref is None:
             pytest.skip("pydicom cannot decode this file, no reference")
@@ -224,112 +224,52 @@ class ConformanceSuite:
             diff = np.abs(ours.astype(np.float64) - ref.astype(np.float64)).max()
             assert diff <= self.lossy_tolerance, f"max difference {diff} > {self.lossy_tolerance}"
 
-    def test_truncated_frame_raises_decode_error_naming_frame_and_plugin(
-        self, conformance_case: ReferenceCase
-    ) -> None:
-        """A codestream cut in half fails with a DecodeError that names the frame and the plugin."""
+    def test_damaged_reference_file_raises(self, conformance_case: ReferenceCase) -> None:
+        """The first frame of each reference file, damaged, raises a typed error naming
+        the frame and the plugin; it never decodes to filler."""
         import pytest
 
-        import dicom_pixels as dp
-        from dicom_pixels.errors import DicomPixelsError, NoPluginError
-        from dicom_pixels.source import FramesSource, open_source
+        from dicom_pixels.errors import DicomPixelsError
+        from dicom_pixels.source import open_source
         from dicom_pixels.uid import lookup
 
         if not lookup(conformance_case.transfer_syntax_uid).encapsulated:
-            pytest.skip("native data has no codestream to truncate")
-        with open_source(conformance_case.path) as src:
-            data, _ = src.read_frame(0)
-            image = src.image
-        broken = FramesSource([data[: max(len(data) // 3, 4)]], image.replace(number_of_frames=1))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                dp.get_decoder(image.transfer_syntax_uid).as_array(broken, decoding_plugin=self.plugin)
-            except NoPluginError:
-                return  # the plugin declined this image up front: nothing was decoded
-            except DicomPixelsError as exc:
-                message = str(exc)
-                if "declines" in message or "not supported" in message:
-                    return
-                assert "frame 0" in message and self.plugin in message
-            else:
-                # Some codecs decode a truncated stream into partial data without error; that
-                # must at least not crash. pydicom accepts this behaviour too.
-                pass
+            pytest.skip("native data has no codestream to damage")
+        try:
+            with open_source(conformance_case.path) as src:
+                data, _ = src.read_frame(0)
+                image = src.image
+        except DicomPixelsError as exc:
+            pytest.skip(f"the file's first frame cannot be read: {exc}")
+        check_damaged_stream_raises(self.plugin, bytes(data), image, conformance_case.id)
 
-    # -- encoders --------------------------------------------------------------------------
+    def test_decodes_generated_reference(self, conformance_reference: GeneratedReference) -> None:
+        """Each shipped codestream (every interleave mode / planar configuration, signed,
+        Bits Stored < Allocated) decodes to its source image; a refusal is reported."""
+        import pytest
 
-    def test_encoder_round_trips_the_synthetic_images_it_accepts(self, conformance_encoder: str) -> None:
-        """Each declared encoder encodes what its profile and capabilities accept, and it decodes back.
+        refused = check_reference_decode(self.plugin, conformance_reference)
+        if refused is not None:
+            pytest.skip(f"refused by {self.plugin}: {refused}")
 
-        Lossless syntaxes must be bit-exact; lossy ones stay within a mean error of
-        ``jls_error`` (JPEG-LS near-lossless) or ``max(2, 2**(bits-6))``. An image the
-        encoder refuses with an EncodeError is allowed, except the plainest one (8-bit
-        MONOCHROME2), and at least one image must be encoded.
-        """
-        import dicom_pixels as dp
-        from dicom_pixels.encoder import check_profile
-        from dicom_pixels.errors import (
-            DecodeError,
-            EncodeError,
-            EncodingProfileError,
-            NoPluginError,
-        )
-        from dicom_pixels.registry import manager
+    def test_damaged_generated_reference_raises(self, conformance_reference: GeneratedReference) -> None:
+        """Each shipped codestream, damaged, raises; it never decodes to filler."""
+        ref = conformance_reference
+        check_damaged_stream_raises(self.plugin, ref.data, ref.image, ref.name)
 
-        uid = conformance_encoder
-        ts = dp.uid.lookup(uid)
-        codec = next(c for c in manager.codecs(uid, "encode") if c.plugin == self.plugin)
-        options = LOSSY_OPTIONS.get(uid, {}) if ts.lossy is not False else {}
-        encoded, verified, declined, undecodable = 0, 0, [], []
-        for pi, dtype, bits, shape in SYNTHETIC_IMAGES:
-            arr = synthetic_image(dtype, bits, shape)
-            samples = 1 if len(shape) == 2 else shape[2]
-            image = dp.ImageDescription(
-                shape[0], shape[1], samples, arr.dtype.itemsize * 8, bits, int(arr.dtype.kind == "i"), pi, uid
+    def test_encoder_meets_its_promise_checked_by_an_independent_decoder(
+        self, conformance_encoder: str
+    ) -> None:
+        """Each declared encoder encodes every image kind it declares; another decoder
+        reads back exact (lossless), within NEAR (JPEG-LS) or the requested PSNR.
+        Refused or self-checked image kinds are reported as a warning."""
+        notes = check_encoder(self.plugin, conformance_encoder)
+        if notes:
+            warnings.warn(
+                f"{self.plugin} for {conformance_encoder}: " + "; ".join(notes),
+                UserWarning,
+                stacklevel=1,
             )
-            try:
-                check_profile(image, uid)
-            except EncodingProfileError:
-                continue
-            if codec.supports.reason_unsupported(image) is not None:
-                continue
-            label = f"{pi} {dtype} {bits} bits {shape}"
-            try:
-                data = dp.get_encoder(uid).encode(
-                    arr, encoding_plugin=self.plugin, photometric_interpretation=pi, bits_stored=bits, **options
-                )
-            except EncodeError:
-                if pi == "MONOCHROME2" and dtype == "u1":
-                    raise  # the plainest image must always be encoded
-                declined.append(label)
-                continue
-            encoded += 1
-            # JPEG Baseline/Extended colour is stored as YBR_FULL_422 (PS3.5 8.2.1).
-            stored_pi = "YBR_FULL_422" if ts.family == "jpeg" and ts.lossy and samples == 3 else pi
-            try:
-                decoded, _ = dp.get_decoder(uid).as_array(
-                    [data], rows=shape[0], columns=shape[1], samples_per_pixel=samples,
-                    bits_allocated=image.bits_allocated, bits_stored=bits,
-                    pixel_representation=image.pixel_representation,
-                    photometric_interpretation=stored_pi, transfer_syntax_uid=uid,
-                )
-            except (NoPluginError, DecodeError) as exc:
-                # Every installed decoder declines this image (e.g. only the plugin under
-                # test is installed and its backend reads less than it writes).
-                if "not supported" not in str(exc) and not isinstance(exc, NoPluginError):
-                    raise
-                undecodable.append(label)
-                continue
-            verified += 1
-            if ts.lossy is False or (ts.lossy is None and not options):
-                np.testing.assert_array_equal(decoded, arr, err_msg=label)
-            else:
-                error = np.abs(decoded.astype(np.int64) - arr.astype(np.int64))
-                limit = options.get("jls_error", max(2, 2 ** (bits - 6)))
-                assert error.mean() <= limit, f"{label}: mean error {error.mean()} > {limit}"
-        assert encoded, f"{self.plugin} encoded no test image as {ts.name}; it declined {declined}"
-        assert verified, f"no installed decoder could read back {undecodable} ({ts.name})"
 
     def test_lossless_encoder_output_is_read_by_pydicom(self, conformance_encoder: str) -> None:
         """A file compressed by the plugin's lossless encoder decodes identically with pydicom."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import gdcm
 
-from dicom_pixels.codec import DecodeFrame
+from dicom_pixels.codec import J2K_TRANSFORMED_COLOUR, DecodeFrame, container_dtype
 from dicom_pixels.codestream import jpeg_header_problem
 
 __all__ = ["decode_gdcm"]
@@ -151,14 +151,11 @@ def decode_gdcm(data: bytes, frame: DecodeFrame) -> bytes:
     pixels = buffer.encode("utf-8", "surrogateescape")
 
     # GDCM reverses the J2K component transform (ISO/IEC 15444-1 G.2, G.3).
-    if ts.family == "j2k" and photometric in ("YBR_ICT", "YBR_RCT"):
+    if ts.family == "j2k" and photometric in J2K_TRANSFORMED_COLOUR:
         info["photometric_interpretation"] = "RGB"
     return pixels
 
 
 def _container_bits(precision: int, default: int) -> int:
-    """Bits of the smallest of 8/16/32-bit containers that holds *precision*."""
-    for bits in (8, 16, 32):
-        if 0 < precision <= bits:
-            return bits
-    return default
+    """Bits of the container that holds *precision*-bit samples (the core's rule), else *default*."""
+    return container_dtype(precision).itemsize * 8 if 0 < precision <= 32 else default

@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from dicom_pixels import Capabilities, hookimpl
-
-if TYPE_CHECKING:
-    from dicom_pixels.registry import CodecRegistrar
+from dicom_pixels.plugin import (
+    JPEG_LOSSLESS,
+    JPEG_LS,
+    ONE_OR_THREE_SAMPLES,
+    Capabilities,
+    CodecRegistrar,
+    hookimpl,
+)
 
 __all__ = ["dicom_pixels_register_codecs"]
 
@@ -22,27 +24,23 @@ __all__ = ["dicom_pixels_register_codecs"]
 REQUIRES = ["python-gdcm>=3.0.10"]
 TARGET = "dicom_pixels_gdcm.gdcm_codec:decode_gdcm"
 
-_ONE_OR_THREE = frozenset({1, 3})
-
 #: ISO/IEC 10918-1 B.2.2: Baseline has 8-bit samples only.
 JPEG_BASELINE = Capabilities(
-    bits_allocated=frozenset({8}), max_bits_stored=8, samples_per_pixel=_ONE_OR_THREE
+    bits_allocated=frozenset({8}), max_bits_stored=8, samples_per_pixel=ONE_OR_THREE_SAMPLES
 )
 #: GDCM's 12-bit JPEG Extended output is wrong (pydicom refuses it too), so only
 #: 8-bit Extended is declared; the codec also refuses Bits Stored below 8.
 JPEG_EXTENDED = Capabilities(
-    bits_allocated=frozenset({8, 16}), max_bits_stored=8, samples_per_pixel=_ONE_OR_THREE
+    bits_allocated=frozenset({8, 16}), max_bits_stored=8, samples_per_pixel=ONE_OR_THREE_SAMPLES
 )
-#: Lossless JPEG and JPEG-LS: 2 to 16-bit samples; the codec declines the JPEG-LS
-#: cases CharLS in GDCM gets wrong (6 or 7 bits; signed near-lossless below 8 bits).
-UP_TO_16_BITS = Capabilities(
-    bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_ONE_OR_THREE
-)
+#: Lossless JPEG and JPEG-LS: 2 to 16-bit samples (the core's presets JPEG_LOSSLESS and
+#: JPEG_LS); the codec declines the JPEG-LS cases CharLS in GDCM gets wrong (6 or 7 bits;
+#: signed near-lossless below 8 bits).
 #: GDCM's OpenJPEG returns 1-, 2- or 4-byte containers.
-J2K = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=_ONE_OR_THREE)
+J2K = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=ONE_OR_THREE_SAMPLES)
 #: GDCM's RLE codec handles up to 32-bit samples (colour only up to 8 bits: the
 #: codec declines wider colour samples, whose bytes GDCM mixes up).
-RLE = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=_ONE_OR_THREE)
+RLE = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=ONE_OR_THREE_SAMPLES)
 
 # Priorities (lower is tried first), from the per-frame timings in README.md
 # (2-core machine): GDCM's CharLS and libjpeg-turbo decode JPEG-LS and Lossless
@@ -65,44 +63,15 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         install_hint='pip install "dicom-pixels[gdcm]"',
     )
     # GDCM's SWIG bindings are built without -threads: every call holds the GIL.
-    registry.add_decoder(
-        "JPEGBaseline8Bit",
-        TARGET,
-        requires=REQUIRES,
-        supports=JPEG_BASELINE,
-        priority=PRIORITY_JPEG,
-    )
-    registry.add_decoder(
-        "JPEGExtended12Bit",
-        TARGET,
-        requires=REQUIRES,
-        supports=JPEG_EXTENDED,
-        priority=PRIORITY_JPEG,
-    )
-    registry.add_decoder(
-        ["JPEGLossless", "JPEGLosslessSV1"],
-        TARGET,
-        requires=REQUIRES,
-        supports=UP_TO_16_BITS,
-        priority=PRIORITY_JPEG,
-    )
-    registry.add_decoder(
-        ["JPEGLSLossless", "JPEGLSNearLossless"],
-        TARGET,
-        requires=REQUIRES,
-        supports=UP_TO_16_BITS,
-        priority=PRIORITY_JPEG_LS,
-    )
-    registry.add_decoder(
-        ["JPEG2000Lossless", "JPEG2000"],
-        TARGET,
-        requires=REQUIRES,
-        supports=J2K,
-        priority=PRIORITY_J2K,
-    )
-    registry.add_decoder(
-        "RLELossless", TARGET, requires=REQUIRES, supports=RLE, priority=PRIORITY_RLE
-    )
+    for uids, supports, priority in (
+        (["JPEGBaseline8Bit"], JPEG_BASELINE, PRIORITY_JPEG),
+        (["JPEGExtended12Bit"], JPEG_EXTENDED, PRIORITY_JPEG),
+        (["JPEGLossless", "JPEGLosslessSV1"], JPEG_LOSSLESS, PRIORITY_JPEG),
+        (["JPEGLSLossless", "JPEGLSNearLossless"], JPEG_LS, PRIORITY_JPEG_LS),
+        (["JPEG2000Lossless", "JPEG2000"], J2K, PRIORITY_J2K),
+        (["RLELossless"], RLE, PRIORITY_RLE),
+    ):
+        registry.add_decoder(uids, TARGET, requires=REQUIRES, supports=supports, priority=priority)
 
     # Encoders (dicom_pixels_gdcm.encode): GDCM writes the lossless syntaxes exactly; its
     # lossy rate control is not exposed by python-gdcm, so no lossy syntax is declared.
@@ -111,7 +80,7 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         "dicom_pixels_gdcm.encode:encode_gdcm",
         requires=REQUIRES,
         supports=Capabilities(
-            bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_ONE_OR_THREE
+            bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=ONE_OR_THREE_SAMPLES
         ),
         priority=70,
     )

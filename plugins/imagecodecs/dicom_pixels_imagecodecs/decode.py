@@ -32,7 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from dicom_pixels.codec import DecodeFrame
+from dicom_pixels.codec import (
+    DecodeFrame,
+    container_dtype,
+    report_j2k_colour_transform,
+    require_end_marker,
+)
 from dicom_pixels.codestream import jpeg_parameters
 from dicom_pixels.errors import DecodeError
 
@@ -45,9 +50,6 @@ __all__ = [
     "decode_rle",
 ]
 
-# JPEG 2000 colour transforms that OpenJPEG/OpenJPH undo while decoding
-# (ISO/IEC 15444-1 Annex G): the pixels come back as RGB (PS3.3 C.7.6.3.1.2).
-_J2K_MCT_PHOTOMETRIC = ("YBR_ICT", "YBR_RCT")
 #: Marker segments read at most in a JPEG 2000 main header looking for COD.
 _MAX_HEADER_SEGMENTS = 64
 
@@ -92,21 +94,6 @@ def _decode_into(
     return np.asarray(func(data, **kwargs))
 
 
-def _require_end_marker(data: bytes, frame: DecodeFrame, standard: str) -> None:
-    """Raise when the codestream does not end with its EOI/EOC marker (0xFFD9).
-
-    libjpeg-turbo and OpenJPH decode a truncated codestream without an error
-    (the missing part comes back grey or zero); DICOM frames end with the marker
-    (ISO/IEC 10918-1 B.2.1, ISO/IEC 15444-1 A.4.4), followed at most by the
-    padding to an even length (PS3.5 A.4), so its absence means truncation.
-    """
-    if b"\xff\xd9" not in bytes(data[-8:]):
-        raise DecodeError(
-            f"Unable to decode frame {frame.index}: the {standard} codestream does not end "
-            "with an end-of-image marker (FFD9); it is truncated or corrupt"
-        )
-
-
 def _libjpeg_turbo_3() -> bool:
     """``True`` when imagecodecs' JPEG8 codec is libjpeg-turbo 3 or later."""
     match = re.match(r"libjpeg_turbo (\d+)", _imagecodecs().jpeg8_version())
@@ -114,9 +101,8 @@ def _libjpeg_turbo_3() -> bool:
 
 
 def _container_size(precision: int | None) -> int | None:
-    if precision is None or precision <= 0:
-        return None
-    return 1 if precision <= 8 else 2 if precision <= 16 else 4
+    """The sample size the backend returns for the codestream's precision (core rule)."""
+    return container_dtype(precision).itemsize if precision and 0 < precision <= 32 else None
 
 
 # -- JPEG (ISO/IEC 10918-1) -------------------------------------------------------------
@@ -140,7 +126,7 @@ def decode_jpeg(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     >>> bool((frame.out == arr).all())
     True
     """
-    _require_end_marker(data, frame, "JPEG")
+    require_end_marker(data, frame, "JPEG")
     precision = jpeg_parameters(data).get("precision")
     imagecodecs = _imagecodecs()
     has_jpeg8 = getattr(getattr(imagecodecs, "JPEG8", None), "available", False)
@@ -194,16 +180,16 @@ def decode_jpegls(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     [[0, 1, 2], [3, 4, 5]]
     """
     func = _codec("JPEGLS", "jpegls_decode", frame)
+    require_end_marker(data, frame, "JPEG-LS")  # CharLS spends seconds on a truncated stream
     precision = frame.info.get("jls_precision", frame.image.bits_stored)
+    if frame.image.samples_per_pixel > 1 and jpeg_parameters(data).get("interleave_mode") == 0:
+        # Colour by plane (ISO/IEC 14495-1 B.2.2): CharLS wants a (samples, rows, columns)
+        # ``out`` there, so its own (interleaved) result is copied into place instead.
+        return _decode_into(func, data, frame, None)
     return _decode_into(func, data, frame, _container_size(precision))
 
 
 # -- JPEG 2000 (ISO/IEC 15444-1) and HTJ2K (ISO/IEC 15444-15) ----------------------------------
-
-
-def _report_j2k_colour(frame: DecodeFrame) -> None:
-    if frame.image.photometric_interpretation in _J2K_MCT_PHOTOMETRIC:
-        frame.info["photometric_interpretation"] = "RGB"
 
 
 def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
@@ -225,7 +211,7 @@ def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     result = _decode_into(
         func, data, frame, _container_size(frame.info.get("j2k_precision", frame.image.bits_stored))
     )
-    _report_j2k_colour(frame)
+    report_j2k_colour_transform(frame)
     return result
 
 
@@ -245,7 +231,7 @@ def decode_htj2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
     ...              DecodeFrame(image=image, index=0, options={})).tolist()
     [[0, 1000, 2000], [3000, 4000, 5000]]
     """
-    _require_end_marker(data, frame, "HTJ2K")
+    require_end_marker(data, frame, "HTJ2K")
     imagecodecs = _imagecodecs()
     itemsize = _container_size(frame.info.get("j2k_precision", frame.image.bits_stored))
     found = _htj2k_decoder(imagecodecs, data)
@@ -257,7 +243,7 @@ def decode_htj2k(data: bytes, frame: DecodeFrame) -> np.ndarray | None:
         )
     func, kwargs = found
     result = _decode_into(func, data, frame, itemsize, **kwargs)
-    _report_j2k_colour(frame)
+    report_j2k_colour_transform(frame)
     return result
 
 

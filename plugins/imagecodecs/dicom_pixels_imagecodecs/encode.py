@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from dicom_pixels.codec import EncodeFrame
+from dicom_pixels.codec import EncodeFrame, check_jpegls_near_lossless, unsigned_pattern
 from dicom_pixels.errors import EncodeError
 
 from .decode import _htj2k_decoder
@@ -39,14 +39,6 @@ _QSTEP_MIN, _QSTEP_MAX = 2e-5, 1.0
 #: (1.01: about 0.1 dB or 1 % of the ratio; ln(5e4) / ln(1.01) needs 11 halvings).
 _MAX_SEARCH = 20
 _SEARCH_RESOLUTION = 1.01
-
-
-def _unsigned_pattern(arr: np.ndarray, bits_stored: int) -> np.ndarray:
-    """Signed samples as the unsigned Bits Stored pattern JPEG stores (PS3.5 8.2.1, A.4.1)."""
-    if arr.dtype.kind != "i":
-        return arr
-    unsigned = arr.view(arr.dtype.str.replace("i", "u"))
-    return unsigned & np.array(2**bits_stored - 1, dtype=unsigned.dtype)
 
 
 def encode_jpeg(arr: np.ndarray, frame: EncodeFrame) -> bytes:
@@ -76,7 +68,7 @@ def encode_jpeg_lossless(arr: np.ndarray, frame: EncodeFrame) -> bytes:
     image = frame.image
     if image.bits_stored < 2:
         raise EncodeError("libjpeg-turbo's lossless mode needs at least 2 bits per sample")
-    data = np.ascontiguousarray(_unsigned_pattern(arr, image.bits_stored))
+    data = np.ascontiguousarray(unsigned_pattern(arr, image.bits_stored))
     kwargs: dict[str, object] = {}
     if image.samples_per_pixel == 3:
         # No colour transform: the samples are stored as they are (lossless).
@@ -96,10 +88,10 @@ def encode_jpegls(arr: np.ndarray, frame: EncodeFrame) -> bytes:
     """
     import imagecodecs
 
+    near = check_jpegls_near_lossless(arr, frame)
     data = np.ascontiguousarray(arr)
     if data.dtype.kind == "i":
         data = data.view(data.dtype.str.replace("i", "u"))
-    near = int(frame.option("jls_error", 0) or 0)
     return bytes(imagecodecs.jpegls_encode(data, level=near or None))
 
 

@@ -13,12 +13,17 @@ the pure-NumPy RLE decoder at 60.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from dicom_pixels import Capabilities, hookimpl
-
-if TYPE_CHECKING:
-    from dicom_pixels.registry import CodecRegistrar
+from dicom_pixels.plugin import (
+    JPEG_2000,
+    JPEG_BASELINE,
+    JPEG_EXTENDED,
+    JPEG_LOSSLESS,
+    JPEG_LS,
+    ONE_OR_THREE_SAMPLES,
+    Capabilities,
+    CodecRegistrar,
+    hookimpl,
+)
 
 __all__ = ["PRIORITIES", "dicom_pixels_register_codecs"]
 
@@ -48,9 +53,6 @@ PRIORITIES = {
     "jpegxl": 20,
 }
 
-_MONO_OR_COLOUR = frozenset({1, 3})
-
-
 @hookimpl
 def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     """Register the imagecodecs decoders (JPEG, JPEG-LS, JPEG 2000, HTJ2K, RLE, JPEG XL)."""
@@ -58,147 +60,40 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         "JPEG (8-16 bit, lossless), JPEG-LS, JPEG 2000, HTJ2K, RLE and JPEG XL decoders "
         "through imagecodecs (libjpeg-turbo, CharLS, OpenJPEG, OpenJPH, libjxl)"
     )
-    # Every imagecodecs codec below decodes in C with the GIL released (Cython
-    # ``with nogil`` blocks): measured, another thread waits at most 0.3-1.4 ms for
-    # the GIL during 1-9 ms decodes (benchmarks/decode_timings.py).
+    # Every imagecodecs codec releases the GIL while it works.
+    registry.set_defaults(requires=REQUIRES, releases_gil=True)
+    decoders: list[tuple[list[str], str, Capabilities, int]] = [
+        (["JPEGBaseline8Bit"], "decode_jpeg", JPEG_BASELINE, PRIORITIES["jpeg"]),
+        (["JPEGExtended12Bit"], "decode_jpeg", JPEG_EXTENDED, PRIORITIES["jpeg"]),
+        (["JPEGLossless", "JPEGLosslessSV1"], "decode_jpeg", JPEG_LOSSLESS, PRIORITIES["jpeg_lossless"]),
+        (["JPEGLSLossless", "JPEGLSNearLossless"], "decode_jpegls", JPEG_LS, PRIORITIES["jpegls"]),
+        (["JPEG2000Lossless", "JPEG2000"], "decode_j2k", JPEG_2000, PRIORITIES["j2k"]),
+        (["HTJ2KLossless", "HTJ2KLosslessRPCL", "HTJ2K"], "decode_htj2k", JPEG_2000, PRIORITIES["htj2k"]),
+        (["RLELossless"], "decode_rle",
+         Capabilities(bits_allocated=frozenset({8, 16, 32, 64}), samples_per_pixel=ONE_OR_THREE_SAMPLES),
+         PRIORITIES["rle"]),
+        (["JPEGXLLossless", "JPEGXLJPEGRecompression", "JPEGXL"], "decode_jpegxl", JPEG_LOSSLESS,
+         PRIORITIES["jpegxl"]),
+    ]
+    for uids, function, supports, priority in decoders:
+        registry.add_decoder(uids, _DECODER + function, supports=supports, priority=priority)
 
-    # JPEG Baseline is 8-bit (ISO/IEC 10918-1 Table B.2); Extended adds 12-bit.
-    registry.add_decoder(
-        "JPEGBaseline8Bit",
-        _DECODER + "decode_jpeg",
-        requires=REQUIRES,
-        supports=Capabilities(
-            bits_allocated=frozenset({8, 16}), max_bits_stored=8, samples_per_pixel=_MONO_OR_COLOUR
-        ),
-        releases_gil=True,
-        priority=PRIORITIES["jpeg"],
-    )
-    registry.add_decoder(
-        "JPEGExtended12Bit",
-        _DECODER + "decode_jpeg",
-        requires=REQUIRES,
-        supports=Capabilities(
-            bits_allocated=frozenset({8, 16}), max_bits_stored=12, samples_per_pixel=_MONO_OR_COLOUR
-        ),
-        releases_gil=True,
-        priority=PRIORITIES["jpeg"],
-    )
-    # Process 14 lossless: 2 to 16-bit precision (ISO/IEC 10918-1 H.1).
-    registry.add_decoder(
-        ["JPEGLossless", "JPEGLosslessSV1"],
-        _DECODER + "decode_jpeg",
-        requires=REQUIRES,
-        supports=Capabilities(
-            bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_MONO_OR_COLOUR
-        ),
-        releases_gil=True,
-        priority=PRIORITIES["jpeg_lossless"],
-    )
-    # JPEG-LS: 2 to 16-bit (ISO/IEC 14495-1 C.2.2).
-    registry.add_decoder(
-        ["JPEGLSLossless", "JPEGLSNearLossless"],
-        _DECODER + "decode_jpegls",
-        requires=REQUIRES,
-        supports=Capabilities(
-            bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_MONO_OR_COLOUR
-        ),
-        releases_gil=True,
-        priority=PRIORITIES["jpegls"],
-    )
-    j2k_caps = Capabilities(
-        bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_MONO_OR_COLOUR
-    )
-    registry.add_decoder(
-        ["JPEG2000Lossless", "JPEG2000"],
-        _DECODER + "decode_j2k",
-        requires=REQUIRES,
-        supports=j2k_caps,
-        releases_gil=True,
-        priority=PRIORITIES["j2k"],
-    )
-    registry.add_decoder(
-        ["HTJ2KLossless", "HTJ2KLosslessRPCL", "HTJ2K"],
-        _DECODER + "decode_htj2k",
-        requires=REQUIRES,
-        supports=j2k_caps,
-        releases_gil=True,
-        priority=PRIORITIES["htj2k"],
-    )
-    # PS3.5 G.2: one segment per byte of each sample, at most 15 segments.
-    registry.add_decoder(
-        "RLELossless",
-        _DECODER + "decode_rle",
-        requires=REQUIRES,
-        supports=Capabilities(
-            bits_allocated=frozenset({8, 16, 32, 64}), samples_per_pixel=_MONO_OR_COLOUR
-        ),
-        releases_gil=True,
-        priority=PRIORITIES["rle"],
-    )
-    registry.add_decoder(
-        ["JPEGXLLossless", "JPEGXLJPEGRecompression", "JPEGXL"],
-        _DECODER + "decode_jpegxl",
-        requires=REQUIRES,
-        supports=Capabilities(
-            bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_MONO_OR_COLOUR
-        ),
-        releases_gil=True,
-        priority=PRIORITIES["jpegxl"],
-    )
-
-    # Encoders (dicom_pixels_imagecodecs.encode). The image checks of PS3.5 8.2 are done by
-    # the core; these capabilities say what each library writes exactly.
-    _ENCODER = "dicom_pixels_imagecodecs.encode:"
-    registry.add_encoder(
-        ["JPEGBaseline8Bit", "JPEGExtended12Bit"],
-        _ENCODER + "encode_jpeg",
-        requires=REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=12),
-        releases_gil=True,
-        priority=40,
-    )
-    registry.add_encoder(
-        ["JPEGLossless", "JPEGLosslessSV1"],
-        _ENCODER + "encode_jpeg_lossless",
-        requires=REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
-        releases_gil=True,
-        priority=40,
-    )
-    registry.add_encoder(
-        ["JPEGLSLossless", "JPEGLSNearLossless"],
-        _ENCODER + "encode_jpegls",
-        requires=REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
-        releases_gil=True,
-        priority=40,
-    )
-    # Lossy JPEG 2000 from a PSNR target only; pylibjpeg (openjpeg) also takes ratios.
-    registry.add_encoder(
-        ["JPEG2000Lossless", "JPEG2000"],
-        _ENCODER + "encode_j2k",
-        requires=REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
-        releases_gil=True,
-        priority=40,
-    )
-    # HTJ2K (PS3.5 8.2.15) with OpenJPH: reversible for HTJ2KLossless; irreversible for
-    # HTJ2K, where OpenJPH has no rate control and writes one quality layer, so the
-    # encoder searches the quantisation step for a single j2k_psnr or j2k_cr value.
-    # OpenJPH has no choice of progression order, so HTJ2KLosslessRPCL is not declared.
-    registry.add_encoder(
-        ["HTJ2KLossless", "HTJ2K"],
-        _ENCODER + "encode_htj2k",
-        requires=HTJ2K_ENCODER_REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
-        releases_gil=True,
-        priority=40,
-    )
-    registry.add_encoder(
-        ["JPEGXLLossless", "JPEGXL"],
-        _ENCODER + "encode_jpegxl",
-        requires=REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
-        releases_gil=True,
-        priority=40,
-    )
+    # Encoders (dicom_pixels_imagecodecs.encode), after gdcm and pylibjpeg. Lossy JPEG 2000
+    # from a PSNR target only (pylibjpeg's openjpeg also takes ratios). HTJ2K (PS3.5 8.2.15)
+    # with OpenJPH: reversible for HTJ2KLossless; irreversible for HTJ2K, where OpenJPH has
+    # no rate control and writes one quality layer, so the encoder searches the quantisation
+    # step for a single j2k_psnr or j2k_cr value. OpenJPH has no choice of progression
+    # order, so HTJ2KLosslessRPCL is not declared.
+    up_to_16_bits = Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16)
+    encoders: list[tuple[list[str], str, Capabilities, list[str] | None]] = [
+        (["JPEGBaseline8Bit", "JPEGExtended12Bit"], "encode_jpeg",
+         Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=12), None),
+        (["JPEGLossless", "JPEGLosslessSV1"], "encode_jpeg_lossless", up_to_16_bits, None),
+        (["JPEGLSLossless", "JPEGLSNearLossless"], "encode_jpegls", up_to_16_bits, None),
+        (["JPEG2000Lossless", "JPEG2000"], "encode_j2k", up_to_16_bits, None),
+        (["HTJ2KLossless", "HTJ2K"], "encode_htj2k", up_to_16_bits, HTJ2K_ENCODER_REQUIRES),
+        (["JPEGXLLossless", "JPEGXL"], "encode_jpegxl", up_to_16_bits, None),
+    ]
+    for uids, function, supports, requires in encoders:
+        registry.add_encoder(uids, "dicom_pixels_imagecodecs.encode:" + function, supports=supports,
+                             requires=requires, priority=40)

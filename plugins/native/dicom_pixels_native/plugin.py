@@ -57,40 +57,15 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     # RLE: PackBits runs are walked in a Python loop, which holds the GIL. Compiled
     # backends (pylibjpeg-rle, gdcm, imagecodecs) are several times faster, so they
     # come first and this is the always-available fallback (priority 60).
-    registry.add_decoder(
-        "RLELossless",
-        "dicom_pixels_native.rle:decode_rle",
-        requires=REQUIRES,
-        supports=RLE_CAPABILITIES,
-        releases_gil=False,
-        priority=60,
-    )
-    registry.add_encoder(
-        "RLELossless",
-        "dicom_pixels_native.rle:encode_rle",
-        requires=REQUIRES,
-        supports=RLE_CAPABILITIES,
-        releases_gil=False,
-        priority=60,
-    )
+    for add, function in ((registry.add_decoder, "decode_rle"), (registry.add_encoder, "encode_rle")):
+        add("RLELossless", f"dicom_pixels_native.rle:{function}", requires=REQUIRES,
+            supports=RLE_CAPABILITIES, releases_gil=False, priority=60)
 
     # Deflate: zlib releases the GIL while it inflates or deflates large buffers
     # (CPython's zlib module does so for inputs above a few kilobytes), which is where
     # the time goes, so frames can be decoded in parallel threads: releases_gil=True.
     # No compiled plugin does better than zlib itself, so it is tried first.
-    registry.add_decoder(
-        "DeflatedImageFrameCompression",
-        "dicom_pixels_native.deflate:decode_deflate",
-        requires=REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({1, 8, 16, 32, 64})),
-        releases_gil=True,
-        priority=10,
-    )
-    registry.add_encoder(
-        "DeflatedImageFrameCompression",
-        "dicom_pixels_native.deflate:encode_deflate",
-        requires=REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({1, 8, 16, 32, 64})),
-        releases_gil=True,
-        priority=10,
-    )
+    any_container = Capabilities(bits_allocated=frozenset({1, 8, 16, 32, 64}))
+    for add, function in ((registry.add_decoder, "decode_deflate"), (registry.add_encoder, "encode_deflate")):
+        add("DeflatedImageFrameCompression", f"dicom_pixels_native.deflate:{function}",
+            requires=REQUIRES, supports=any_container, releases_gil=True, priority=10)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dicom_pixels.codec import DecodeFrame
+from dicom_pixels.codec import DecodeFrame, report_container, report_j2k_colour_transform
 from dicom_pixels.errors import DecodeError
 
 if TYPE_CHECKING:
@@ -140,7 +140,6 @@ def decode_j2k(data: bytes, frame: DecodeFrame) -> np.ndarray:
     if shift := 8 * itemsize - precision:
         np.right_shift(arr, shift, out=arr)
 
-    if image.photometric_interpretation in ("YBR_ICT", "YBR_RCT"):
-        frame.info["photometric_interpretation"] = "RGB"
-    frame.info["bits_allocated"] = 8 * itemsize
+    report_j2k_colour_transform(frame)
+    report_container(frame, precision)
     return arr

@@ -26,6 +26,10 @@ _OPENJPEG_COLOR = {"RGB": 1, "MONOCHROME1": 2, "MONOCHROME2": 2, "PALETTE COLOR"
 _LOSSLESS = frozenset({"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.92"})
 
 
+#: The smallest side pylibjpeg-openjpeg's fixed 6 resolution levels can encode (2**5).
+_OPENJPEG_MIN_SIZE = 32
+
+
 def encode_j2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
     """Encode one frame as a JPEG 2000 codestream (ISO/IEC 15444-1, PS3.5 A.4.4).
 
@@ -41,6 +45,13 @@ def encode_j2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
     if image.bits_stored > 24:
         raise EncodeError(
             f"pylibjpeg-openjpeg encodes at most 24-bit samples, not {image.bits_stored}"
+        )
+    if min(image.rows, image.columns) < _OPENJPEG_MIN_SIZE:
+        # pylibjpeg-openjpeg always asks for 6 resolution levels (5 decompositions,
+        # ISO/IEC 15444-1 B.5), which opj_start_compress() rejects below 32 pixels.
+        raise EncodeError(
+            f"pylibjpeg-openjpeg cannot encode a {image.rows} x {image.columns} image: its 6 "
+            f"resolution levels need at least {_OPENJPEG_MIN_SIZE} rows and columns"
         )
     lossless = image.transfer_syntax_uid in _LOSSLESS
     use_mct = bool(frame.option("use_mct", False)) and image.photometric_interpretation == "RGB"

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from libjpeg.utils import decode_pixel_data
 
-from dicom_pixels.codec import DecodeFrame
+from dicom_pixels.codec import DecodeFrame, report_container, require_end_marker
 
 __all__ = ["decode_jpeg", "decode_jpeg_ls"]
 
@@ -44,16 +44,16 @@ def decode_jpeg(data: bytes, frame: DecodeFrame) -> bytearray:
         containers for DICOM's JPEG processes.
     :returns: the decoded little-endian sample bytes.
     :raises RuntimeError: libjpeg could not decode the codestream.
-    :raises ValueError: the codestream has no EOI marker at its end (truncated).
+    :raises DecodeError: the codestream has no EOI marker at its end (truncated).
 
     >>> from dicom_pixels import ImageDescription
     >>> image = ImageDescription(1, 1, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.50")
     >>> decode_jpeg(b"\\xff\\xd8\\xff\\xdb\\x00", DecodeFrame(image=image, index=0, options={}))
     Traceback (most recent call last):
     ...
-    ValueError: The codestream has no EOI marker at its end: the frame is truncated or corrupt
+    dicom_pixels.errors.DecodeError: Unable to decode frame 0: the JPEG codestream does not end with an end-of-image marker (FFD9); it is truncated or corrupt
     """
-    return decode_pixel_data(_checked(data), version=2)
+    return decode_pixel_data(_checked(data, frame, "JPEG"), version=2)
 
 
 def decode_jpeg_ls(data: bytes, frame: DecodeFrame) -> bytearray:
@@ -70,29 +70,16 @@ def decode_jpeg_ls(data: bytes, frame: DecodeFrame) -> bytearray:
         the core from the SOF55 header) chooses the container size.
     :returns: the decoded little-endian sample bytes.
     :raises RuntimeError: libjpeg could not decode the codestream.
-    :raises ValueError: the codestream has no EOI marker at its end (truncated).
+    :raises DecodeError: the codestream has no EOI marker at its end (truncated).
     """
-    buffer = decode_pixel_data(_checked(data), version=2)
+    buffer = decode_pixel_data(_checked(data, frame, "JPEG-LS"), version=2)
     frame.info["planar_configuration"] = 0
-    precision = frame.info.get("jls_precision", frame.image.bits_stored)
-    if 0 < precision <= 8:
-        frame.info["bits_allocated"] = 8
-    elif 8 < precision <= 16:
-        frame.info["bits_allocated"] = 16
+    report_container(frame, frame.info.get("jls_precision", frame.image.bits_stored))
     return buffer
 
 
-#: How far from the end the EOI marker may be: PS3.5 A.4 pads fragments to an even
-#: length, and some writers add a few more bytes of padding.
-_EOI_SEARCH = 16
-
-
-def _checked(data: bytes | bytearray | memoryview) -> bytes:
+def _checked(data: bytes | bytearray | memoryview, frame: DecodeFrame, standard: str) -> bytes:
     """Return *data* as ``bytes`` (the Cython wrapper takes a ``char*`` from bytes
-    only) after checking that it ends with an EOI marker."""
-    data = data if isinstance(data, bytes) else bytes(data)
-    if b"\xff\xd9" not in data[-_EOI_SEARCH:]:
-        raise ValueError(
-            "The codestream has no EOI marker at its end: the frame is truncated or corrupt"
-        )
-    return data
+    only) after the core's check that it ends with an EOI marker."""
+    require_end_marker(data, frame, standard)
+    return data if isinstance(data, bytes) else bytes(data)

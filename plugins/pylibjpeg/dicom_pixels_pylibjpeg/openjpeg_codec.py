@@ -22,12 +22,10 @@ from __future__ import annotations
 
 from openjpeg.utils import decode_pixel_data
 
-from dicom_pixels.codec import DecodeFrame
+from dicom_pixels.codec import DecodeFrame, report_container, report_j2k_colour_transform
 
 __all__ = ["decode_j2k"]
 
-#: Component transforms OpenJPEG reverses while decoding (PS3.3 C.7.6.3.1.2).
-_TRANSFORMED = ("YBR_ICT", "YBR_RCT")
 
 
 def decode_j2k(data: bytes, frame: DecodeFrame) -> bytearray:
@@ -42,13 +40,6 @@ def decode_j2k(data: bytes, frame: DecodeFrame) -> bytearray:
     :raises RuntimeError: OpenJPEG could not decode the codestream.
     """
     buffer = decode_pixel_data(data, version=2)
-    if frame.image.photometric_interpretation in _TRANSFORMED:
-        frame.info["photometric_interpretation"] = "RGB"
-    precision = frame.info.get("j2k_precision", frame.image.bits_stored)
-    if 0 < precision <= 8:
-        frame.info["bits_allocated"] = 8
-    elif 8 < precision <= 16:
-        frame.info["bits_allocated"] = 16
-    elif 16 < precision <= 32:
-        frame.info["bits_allocated"] = 32
+    report_j2k_colour_transform(frame)
+    report_container(frame, frame.info.get("j2k_precision", frame.image.bits_stored))
     return buffer

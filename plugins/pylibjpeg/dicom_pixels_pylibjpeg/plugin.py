@@ -13,12 +13,15 @@ the codec modules stay thin wrappers around the backend calls.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from dicom_pixels import Capabilities, hookimpl
-
-if TYPE_CHECKING:
-    from dicom_pixels.registry import CodecRegistrar
+from dicom_pixels.plugin import (
+    JPEG_EXTENDED,
+    JPEG_LOSSLESS,
+    JPEG_LS,
+    ONE_OR_THREE_SAMPLES,
+    Capabilities,
+    CodecRegistrar,
+    hookimpl,
+)
 
 __all__ = ["dicom_pixels_register_codecs"]
 
@@ -30,27 +33,18 @@ LIBJPEG = ["pylibjpeg>=2.0", "pylibjpeg-libjpeg>=2.1"]
 OPENJPEG = ["pylibjpeg>=2.0", "pylibjpeg-openjpeg>=2.0"]
 RLE = ["pylibjpeg>=2.0", "pylibjpeg-rle>=2.0"]
 
-_ONE_OR_THREE = frozenset({1, 3})
-
 #: ISO/IEC 10918-1 B.2.2: Baseline (Process 1) has 8-bit samples only; libjpeg
 #: returns them in 8-bit containers, so Bits Allocated must be 8 (PS3.5 A.4.1).
 JPEG_BASELINE = Capabilities(
-    bits_allocated=frozenset({8}), max_bits_stored=8, samples_per_pixel=_ONE_OR_THREE
+    bits_allocated=frozenset({8}), max_bits_stored=8, samples_per_pixel=ONE_OR_THREE_SAMPLES
 )
-#: Extended (Process 2 and 4): 8- or 12-bit samples (ISO/IEC 10918-1 B.2.2).
-JPEG_EXTENDED = Capabilities(
-    bits_allocated=frozenset({8, 16}), max_bits_stored=12, samples_per_pixel=_ONE_OR_THREE
-)
-#: Lossless (Process 14) and JPEG-LS: 2 to 16-bit samples (ISO/IEC 10918-1 B.2.2,
-#: ISO/IEC 14495-1 C.2.2).
-UP_TO_16_BITS = Capabilities(
-    bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_ONE_OR_THREE
-)
+# Extended (Process 2 and 4), Lossless (Process 14) and JPEG-LS: the core's presets
+# (dicom_pixels.plugin.JPEG_EXTENDED, JPEG_LOSSLESS, JPEG_LS).
 #: OpenJPEG returns 1-, 2- or 4-byte containers for precisions up to 32 bits.
-J2K = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=_ONE_OR_THREE)
+J2K = Capabilities(bits_allocated=frozenset({8, 16, 32}), samples_per_pixel=ONE_OR_THREE_SAMPLES)
 #: PS3.5 G.2: one segment per byte of each sample, at most 15 segments.
 RLE_CAPABILITIES = Capabilities(
-    bits_allocated=frozenset({8, 16, 32, 64}), samples_per_pixel=_ONE_OR_THREE
+    bits_allocated=frozenset({8, 16, 32, 64}), samples_per_pixel=ONE_OR_THREE_SAMPLES
 )
 
 # Priorities (lower is tried first), from the per-frame timings in README.md
@@ -79,34 +73,15 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
 
     # The libjpeg codecs carry their own hint: they need the GPL extra.
     registry.install_hint = GPL_INSTALL_HINT
-    registry.add_decoder(
-        "JPEGBaseline8Bit",
-        "dicom_pixels_pylibjpeg.libjpeg_codec:decode_jpeg",
-        requires=LIBJPEG,
-        supports=JPEG_BASELINE,
-        priority=PRIORITY_JPEG,
-    )
-    registry.add_decoder(
-        "JPEGExtended12Bit",
-        "dicom_pixels_pylibjpeg.libjpeg_codec:decode_jpeg",
-        requires=LIBJPEG,
-        supports=JPEG_EXTENDED,
-        priority=PRIORITY_JPEG,
-    )
-    registry.add_decoder(
-        ["JPEGLossless", "JPEGLosslessSV1"],
-        "dicom_pixels_pylibjpeg.libjpeg_codec:decode_jpeg",
-        requires=LIBJPEG,
-        supports=UP_TO_16_BITS,
-        priority=PRIORITY_JPEG,
-    )
-    registry.add_decoder(
-        ["JPEGLSLossless", "JPEGLSNearLossless"],
-        "dicom_pixels_pylibjpeg.libjpeg_codec:decode_jpeg_ls",
-        requires=LIBJPEG,
-        supports=UP_TO_16_BITS,
-        priority=PRIORITY_JPEG_LS,
-    )
+    libjpeg = "dicom_pixels_pylibjpeg.libjpeg_codec:"
+    for uids, function, supports, priority in (
+        (["JPEGBaseline8Bit"], "decode_jpeg", JPEG_BASELINE, PRIORITY_JPEG),
+        (["JPEGExtended12Bit"], "decode_jpeg", JPEG_EXTENDED, PRIORITY_JPEG),
+        (["JPEGLossless", "JPEGLosslessSV1"], "decode_jpeg", JPEG_LOSSLESS, PRIORITY_JPEG),
+        (["JPEGLSLossless", "JPEGLSNearLossless"], "decode_jpeg_ls", JPEG_LS, PRIORITY_JPEG_LS),
+    ):
+        registry.add_decoder(uids, libjpeg + function, requires=LIBJPEG, supports=supports,
+                             priority=priority)
     registry.install_hint = INSTALL_HINT
 
     registry.add_decoder(
@@ -132,7 +107,7 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         "dicom_pixels_pylibjpeg.encode:encode_j2k",
         requires=["pylibjpeg>=2.0", "pylibjpeg-openjpeg>=2.2"],
         supports=Capabilities(
-            bits_allocated=frozenset({8, 16, 32}), max_bits_stored=24, samples_per_pixel=_ONE_OR_THREE
+            bits_allocated=frozenset({8, 16, 32}), max_bits_stored=24, samples_per_pixel=ONE_OR_THREE_SAMPLES
         ),
         priority=PRIORITY_J2K,
     )
