@@ -286,6 +286,9 @@ class _Run:
 
     @property
     def frame_total(self) -> int:
+        if self.ts.is_video:
+            # The source holds one stream (PS3.5 A.4.5); Number of Frames counts its pictures.
+            return self.image.number_of_frames
         count = self.source.frame_count
         if not self.options.get("allow_excess_frames", True):
             count = min(count, self.image.number_of_frames)
@@ -298,13 +301,26 @@ class _Run:
         if self.ts.encapsulated:
             self._check_encoded_frame(index, len(data), data)
         info = codestream.inspect_frame(self.ts, data, self.image)
+        rgb_wanted = out is not None and self._color_plan(info, self._raw)[0] is True
+        return self._try_codecs(index, data, bit_offset, out, info, rgb_wanted)
+
+    def _try_codecs(
+        self,
+        index: int,
+        data: bytes,
+        bit_offset: int,
+        out: np.ndarray | None,
+        info: dict[str, Any],
+        rgb_wanted: bool,
+    ) -> tuple[Any, dict[str, Any]]:
+        """Give *data* to each codec in turn until one succeeds; a DecodeError naming every
+        failure when none does."""
         order = list(self.codecs)
         preferred = self._preferred
         if preferred is not None and preferred in order:
             order.remove(preferred)
             order.insert(0, preferred)
         failures: list[str] = []
-        rgb_wanted = out is not None and self._color_plan(info, self._raw)[0] is True
         for codec in order:
             frame = DecodeFrame(
                 image=self.image,
@@ -452,6 +468,10 @@ class _Run:
         if not self.ts.encapsulated:
             data, _ = self.source.read_frame(index)
             return data, meta
+        if self.ts.is_video:
+            video_frame, info = next(self.iter_video([index], raw=True))
+            meta.update(info)
+            return video_frame.tobytes(), meta
         out = self.allocate(image.frame_shape)
         result, info = self._call_codecs(index, out)
         if result is None:
@@ -594,6 +614,8 @@ class _Run:
         if index is not None:
             if index < 0:
                 raise InvalidDicomError("'index' must be greater than or equal to 0")
+            if self.ts.is_video:
+                return next(self.iter_video([index], raw))
             out = self.allocate(image.frame_shape)
             info = self.decode_into(index, out)
             plan, pi = self._color_plan(info, raw)
@@ -602,6 +624,13 @@ class _Run:
             return out, self._meta(info, pi, as_frame=True)
 
         total = self.frame_total
+        if self.ts.is_video:
+            out = self.allocate((total, *image.frame_shape))
+            pi = image.photometric_interpretation
+            for i, (video_frame, frame_meta) in enumerate(self.iter_video(range(total), raw)):
+                out[i] = video_frame
+                pi = frame_meta["photometric_interpretation"]
+            return self._all_frames(out, {}, pi)
         self.precheck(total)
         out = self.allocate((total, *image.frame_shape))
         if self._direct and self._read_native_blocks(out, total):
@@ -640,6 +669,9 @@ class _Run:
     ) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
         self._raw = raw
         image = self.image
+        if self.ts.is_video:
+            yield from self.iter_video(range(self.frame_total) if indices is None else indices, raw)
+            return
         for i in range(self.frame_total) if indices is None else indices:
             out = self.allocate(image.frame_shape)
             info = self.decode_into(i, out)
@@ -647,6 +679,59 @@ class _Run:
             if plan is not None:
                 convert_frame_color_space(out, to_rgb=plan)
             yield out, self._meta(info, pi, as_frame=True)
+
+    # -- video: one stream holds every frame (PS3.5 A.4.5-A.4.7) ------------------------------
+
+    def iter_video(self, indices: Iterable[int], raw: bool) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+        """Yield ``(frame, metadata)`` for each of *indices* of a video.
+
+        The codec is called once per pass as ``decode(stream, frame)`` with the whole
+        stream and ``frame.index`` the first frame wanted; it returns an iterator of the
+        frames from there on (seeking from the key frame before it), one array each, and
+        reports in ``frame.info`` what it returns (``"RGB"`` after converting, which it
+        does when ``frame.rgb_wanted``: the core has no partial-range YCbCr conversion).
+        Consecutive indices continue one pass; any other index starts a new one.
+        """
+        self._raw = raw
+        total = self.frame_total
+        options = self.options
+        rgb_wanted = (
+            not raw
+            and self.image.samples_per_pixel == 3
+            and bool(options.get("as_rgb", True) or options.get("force_rgb") or options.get("force_ybr"))
+        )
+        stream = b""
+        frames: Iterator[Any] = iter(())
+        info: dict[str, Any] = {}
+        following = -1  # the index the current pass yields next
+        for index in indices:
+            if not 0 <= index < total:
+                raise self.source._frame_error(index, total)  # type: ignore[attr-defined]
+            if index != following:
+                if not stream:
+                    stream = self.source.read_frame(0)[0]
+                frames, info = self._try_codecs(index, stream, 0, None, {}, rgb_wanted)
+                following = index
+            try:
+                video_frame = next(frames)
+            except StopIteration:
+                raise DecodeError(
+                    f"The '{self.ts.name}' stream in {self.source.name} ends before frame "
+                    f"{index}, but (0028,0008) Number of Frames is {total}: the stream is "
+                    "truncated or Number of Frames is wrong; pass number_of_frames= to override it"
+                ) from None
+            except DicomPixelsError:
+                raise
+            except Exception as exc:  # the backend's own error, with the frame it was on
+                raise DecodeError(
+                    f"Unable to decode frame {index} of the '{self.ts.name}' stream in "
+                    f"{self.source.name}: {type(exc).__name__}: {exc}"
+                ) from exc
+            following += 1
+            plan, pi = self._color_plan(info, raw)
+            if plan is not None:
+                convert_frame_color_space(video_frame, to_rgb=plan)
+            yield video_frame, self._meta(info, pi, as_frame=True)
 
     def _meta(self, info: dict[str, Any], pi: str, *, as_frame: bool) -> dict[str, Any]:
         meta = self.image.properties(as_frame=as_frame)

@@ -320,7 +320,9 @@ class ElementSource(_SourceBase):
                         self._read_at,
                         self._offset,
                         end,
-                        number_of_frames=self.image.number_of_frames,
+                        # PS3.5 A.4.5-A.4.7: a video's fragments together hold one stream
+                        # of every frame; the video codec splits it into pictures.
+                        number_of_frames=1 if self.image.transfer_syntax.is_video else self.image.number_of_frames,
                         extended_offsets=self._extended,
                     )
         return self._ranges
