@@ -153,6 +153,48 @@ def encapsulate_frames(frames: list[bytes], *, extended: bool = False) -> tuple[
     return encaps.encapsulate(frames, has_bot=True), None, None
 
 
+# (0018,1063) Frame Time, the tag Frame Increment Pointer names for cine and video (PS3.3 C.7.6.5).
+_FRAME_TIME_TAG = 0x00181063
+
+
+def _video_frame_rate(ds: Any, options: dict[str, Any]) -> float:
+    """The rate to encode a video at: ``frame_rate=``, else (0018,0040) Cine Rate, else
+    (0018,1063) Frame Time, else 25 frames/s."""
+    rate = options.get("frame_rate")
+    if rate is None and ds.get("CineRate"):
+        rate = float(ds.CineRate)
+    if rate is None and ds.get("FrameTime"):
+        rate = 1000.0 / float(ds.FrameTime)
+    rate = 25.0 if rate is None else float(rate)
+    if not 0 < rate <= 1000:
+        raise EncodingProfileError(f"A video's frame rate must be above 0 and at most 1000 frames/s, not {rate}")
+    return rate
+
+
+def _set_video_timing(ds: Any, rate: float) -> None:
+    """Cine Rate, Frame Time and Frame Increment Pointer of the encoded rate (PS3.3 C.7.6.5,
+    C.7.6.6; the video transfer syntaxes require them to match the stream, PS3.5 8.2.5)."""
+    ds.CineRate = round(rate)
+    ds.FrameTime = float(f"{1000.0 / rate:.6g}")
+    ds.FrameIncrementPointer = _FRAME_TIME_TAG
+
+
+#: The longest fragment (an item length is 32 bits, even, PS3.5 A.4) a video stream is split into.
+VIDEO_FRAGMENT_LIMIT = 2**32 - 2
+
+
+def _encapsulate_video(stream: bytes, ts: Any) -> bytes:
+    """PS3.5 A.4.5-A.4.7 (8.2.5): the stream is one frame, with an empty Basic Offset Table;
+    one fragment, or for the "Fragmentable" syntaxes (UIDs ending .1) as many as needed."""
+    fragments = 1 + (len(stream) - 1) // VIDEO_FRAGMENT_LIMIT if stream else 1
+    if fragments > 1 and not ts.uid.endswith(".1"):
+        raise EncodingProfileError(
+            f"The {len(stream)}-byte video stream does not fit one fragment (at most 2**32 - 2 "
+            f"bytes), which '{ts.name}' requires: use its Fragmentable variant ({ts.uid}.1)"
+        )
+    return encaps.encapsulate([stream], fragments_per_frame=fragments, has_bot=False)
+
+
 def compress(
     ds: Any,
     uid: str,
@@ -205,6 +247,9 @@ def compress(
             value = ds.get(keyword)
             if value is not None and keyword not in ("Rows", "Columns", "NumberOfFrames", "PlanarConfiguration"):
                 options[attr] = value
+    if ts.is_video:
+        options["frame_rate"] = _video_frame_rate(ds, options)
+        had_frames = True  # video IODs include the Multi-frame module (PS3.3 C.7.6.6)
     with _EncodeRun(encoder, src, encoding_plugin, options) as run:
         encoded: list[bytes] = []
         info: dict[str, Any] = {}
@@ -212,7 +257,11 @@ def compress(
             encoded.append(data)
             info = info or frame_info
         image = run.image
-    value, table, lengths = encapsulate_frames(encoded, extended=encapsulate_ext)
+        frame_count = run.feed.count
+    if ts.is_video:
+        value, table, lengths = _encapsulate_video(encoded[0], ts), None, None
+    else:
+        value, table, lengths = encapsulate_frames(encoded, extended=encapsulate_ext)
     # Every check passed and every frame is encoded: now change the dataset.
     pi = info.get("photometric_interpretation", image.photometric_interpretation)
     _set_image_pixel(ds, image.replace(photometric_interpretation=pi, planar_configuration=0), had_frames)
@@ -232,8 +281,10 @@ def compress(
         for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
             if keyword in ds:
                 del ds[keyword]
+    if ts.is_video:
+        _set_video_timing(ds, options["frame_rate"])
     if is_lossy(ts, options):
-        original = image.pixels_per_frame * image.bits_allocated / 8 * len(encoded)
+        original = image.pixels_per_frame * image.bits_allocated / 8 * frame_count
         _mark_lossy(ds, original / max(1, sum(len(f) for f in encoded)), lossy_method(ts))
     _forget_pixel_cache(ds)
     _now_little_endian(ds)

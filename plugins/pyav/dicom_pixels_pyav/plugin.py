@@ -36,7 +36,7 @@ VIDEO_SYNTAXES = (
 
 @hookimpl
 def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
-    """Register the MPEG-2, H.264 and HEVC decoders."""
+    """Register the MPEG-2, H.264 and HEVC decoders and encoders."""
     registry.describe(
         "MPEG-2, H.264/AVC and HEVC/H.265 video through PyAV (FFmpeg; its wheels hold GPL libx264/libx265)",
         install_hint=INSTALL_HINT,
@@ -52,5 +52,12 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
             samples_per_pixel=frozenset({3}),
             pixel_representations=frozenset({0}),
         ),
+        priority=30,
+    )
+    registry.add_encoder(
+        VIDEO_SYNTAXES,
+        "dicom_pixels_pyav.encode:encode_video",
+        requires=REQUIRES,
+        supports=Capabilities(bits_allocated=frozenset({8}), samples_per_pixel=frozenset({3})),
         priority=30,
     )

@@ -31,6 +31,7 @@ __all__ = [
     "VideoConstraintError",
     "VideoSyntax",
     "check_stream",
+    "size_problems",
     "clean_start_points",
     "parameter_sets",
     "read_parameters",
@@ -202,6 +203,23 @@ def check_stream(
         problems.append(f"profile {parameters.profile} (allowed: {sorted(syntax.profiles)})")
     if not syntax.level_allowed(parameters.level):
         problems.append(f"level {parameters.level} (at most {syntax.max_level})")
+    problems += size_problems(syntax, width, height, rate, bits)
+    if problems:
+        raise VideoConstraintError(
+            "The video stream does not meet its transfer syntax's constraints (PS3.5 8.2.5-8.2.8): "
+            + "; ".join(problems)
+            + ". Store it with the transfer syntax of its profile and level (e.g. HEVC for larger "
+            "frames), or re-encode it (dicom_pixels.transcode)"
+        )
+
+
+def size_problems(syntax: VideoSyntax, width: int, height: int, rate: float | None, bits: int = 8) -> list[str]:
+    """What in the frame size, rate and depth exceeds *syntax*'s level (empty when nothing does).
+
+    >>> size_problems(SYNTAXES["1.2.840.10008.1.2.4.100"], 720, 576, 25.0)
+    []
+    """
+    problems = []
     if bits not in syntax.bits:
         problems.append(f"{bits}-bit samples (allowed: {sorted(syntax.bits)})")
     if syntax.codec == "h264":
@@ -219,13 +237,7 @@ def check_stream(
             f"{rate:g} frames/s of {width} x {height} (at most {syntax.max_rate:g} frames/s and "
             f"{syntax.max_samples_per_second} luma samples/s)"
         )
-    if problems:
-        raise VideoConstraintError(
-            "The video stream does not meet its transfer syntax's constraints (PS3.5 8.2.5-8.2.8): "
-            + "; ".join(problems)
-            + ". Store it with the transfer syntax of its profile and level (e.g. HEVC for larger "
-            "frames), or re-encode it (dicom_pixels.transcode)"
-        )
+    return problems
 
 
 def clean_start_points(codec: str, packets: list[bytes]) -> list[int]:
