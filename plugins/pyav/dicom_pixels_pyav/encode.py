@@ -12,7 +12,7 @@ Options (``compress(ds, "MPEG4HP41", quality=90)``): ``quality`` 1-100 (default
 ``gop`` (default 30).
 
 >>> import numpy as np
->>> stream = encode_stream(iter(np.zeros((4, 32, 48, 3), "u1")), "MPEG4HP41", rate=25)
+>>> stream = encode_stream(np.zeros((4, 32, 48, 3), "u1"), "MPEG4HP41", rate=25)
 >>> stream[:4].hex()
 '00000001'
 """
@@ -20,7 +20,7 @@ Options (``compress(ds, "MPEG4HP41", quality=90)``): ``quality`` 1-100 (default
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 import av
@@ -57,7 +57,7 @@ def encode_video(frames: Iterator[np.ndarray], frame: EncodeFrame) -> bytes:
 
 
 def encode_stream(
-    frames: Iterator[np.ndarray], syntax_uid: str, *, rate: float = _DEFAULT_RATE,
+    frames: Iterable[np.ndarray], syntax_uid: str, *, rate: float = _DEFAULT_RATE,
     quality: int = DEFAULT_QUALITY, gop: int = DEFAULT_GOP,
 ) -> bytes:
     """Encode RGB *frames* (each ``(rows, cols, 3)``, 8-bit) as one elementary stream.
@@ -73,6 +73,7 @@ def encode_stream(
     encoder_name, muxer = _ENCODERS[syntax.codec]
     crf = str(round(51 - quality * 51 / 100))
     out = io.BytesIO()
+    frames = iter(frames)
     first = next(frames, None)
     if first is None:
         raise EncodeError("There is no frame to encode")
