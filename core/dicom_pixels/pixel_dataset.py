@@ -157,26 +157,32 @@ def encapsulate_frames(frames: list[bytes], *, extended: bool = False) -> tuple[
 _FRAME_TIME_TAG = 0x00181063
 
 
-def _video_frame_rate(ds: Any, options: dict[str, Any]) -> float:
-    """The rate to encode a video at: ``frame_rate=``, else (0018,0040) Cine Rate, else
-    (0018,1063) Frame Time, else 25 frames/s."""
-    rate = options.get("frame_rate")
-    if rate is None and ds.get("CineRate"):
-        rate = float(ds.CineRate)
-    if rate is None and ds.get("FrameTime"):
-        rate = 1000.0 / float(ds.FrameTime)
+def video_frame_rate(option: Any, cine_rate: Any, frame_time: Any) -> float:
+    """The rate to encode a video at: the ``frame_rate`` option, else (0018,0040) Cine
+    Rate, else 1000 / (0018,1063) Frame Time (ms), else 25 frames/s.
+
+    >>> video_frame_rate(None, None, "40")
+    25.0
+    """
+    rate = option
+    if rate is None and cine_rate:
+        rate = float(cine_rate)
+    if rate is None and frame_time:
+        rate = 1000.0 / float(frame_time)
     rate = 25.0 if rate is None else float(rate)
     if not 0 < rate <= 1000:
         raise EncodingProfileError(f"A video's frame rate must be above 0 and at most 1000 frames/s, not {rate}")
     return rate
 
 
-def _set_video_timing(ds: Any, rate: float) -> None:
+def video_timing(rate: float) -> dict[str, Any]:
     """Cine Rate, Frame Time and Frame Increment Pointer of the encoded rate (PS3.3 C.7.6.5,
-    C.7.6.6; the video transfer syntaxes require them to match the stream, PS3.5 8.2.5)."""
-    ds.CineRate = round(rate)
-    ds.FrameTime = float(f"{1000.0 / rate:.6g}")
-    ds.FrameIncrementPointer = _FRAME_TIME_TAG
+    C.7.6.6; the video transfer syntaxes require them to match the stream, PS3.5 8.2.5).
+
+    >>> video_timing(30.0)
+    {'CineRate': 30, 'FrameTime': 33.3333, 'FrameIncrementPointer': 1577059}
+    """
+    return {"CineRate": round(rate), "FrameTime": float(f"{1000.0 / rate:.6g}"), "FrameIncrementPointer": _FRAME_TIME_TAG}
 
 
 #: The longest fragment (an item length is 32 bits, even, PS3.5 A.4) a video stream is split into.
@@ -248,7 +254,7 @@ def compress(
             if value is not None and keyword not in ("Rows", "Columns", "NumberOfFrames", "PlanarConfiguration"):
                 options[attr] = value
     if ts.is_video:
-        options["frame_rate"] = _video_frame_rate(ds, options)
+        options["frame_rate"] = video_frame_rate(options.get("frame_rate"), ds.get("CineRate"), ds.get("FrameTime"))
         had_frames = True  # video IODs include the Multi-frame module (PS3.3 C.7.6.6)
     with _EncodeRun(encoder, src, encoding_plugin, options) as run:
         encoded: list[bytes] = []
@@ -282,7 +288,8 @@ def compress(
             if keyword in ds:
                 del ds[keyword]
     if ts.is_video:
-        _set_video_timing(ds, options["frame_rate"])
+        for keyword, value in video_timing(options["frame_rate"]).items():
+            setattr(ds, keyword, value)
     if is_lossy(ts, options):
         original = image.pixels_per_frame * image.bits_allocated / 8 * frame_count
         _mark_lossy(ds, original / max(1, sum(len(f) for f in encoded)), lossy_method(ts))

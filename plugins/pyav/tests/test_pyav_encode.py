@@ -160,3 +160,25 @@ def test_dciodvfy_finds_no_new_error_after_video_compression(target, tmp_path) -
     if any("non-encapsulated transfer syntax" in line for line in new):
         pytest.skip(f"this dciodvfy does not know {target} as an encapsulated transfer syntax")
     assert new == set()
+
+
+@pytest.mark.parametrize("target", ["MPEG2MPHL", "MPEG4HP41", "HEVCMP51"])
+def test_transcode_writes_the_video_and_keeps_every_other_element(target, tmp_path) -> None:
+    original = moving_frames(FRAMES, ROWS, COLUMNS)
+    ds = _native_video(original, cine_rate=None)
+    ds.FrameTime = 20.0  # 50 frames/s
+    ds.StudyDescription = "kept"
+    src, dst = tmp_path / "native.dcm", tmp_path / "video.dcm"
+    ds.save_as(src, enforce_file_format=True)
+    dp.transcode(src, dst, target, quality=90)
+
+    read = pydicom.dcmread(dst)
+    assert read.file_meta.TransferSyntaxUID == dp.uid.lookup(target).uid
+    assert read.StudyDescription == "kept" and read.PatientID == "16"
+    assert (read.PhotometricInterpretation, read.NumberOfFrames) == ("YBR_PARTIAL_420", FRAMES)
+    assert (read.CineRate, float(read.FrameTime), read.FrameIncrementPointer) == (50, 20.0, 0x00181063)
+    assert read.LossyImageCompressionMethod == ("ISO_13818_2" if "MPEG2" in target else "ISO_14496_10" if "MPEG4" in target else "ISO_23008_2")
+    stream = _stream_of(dst)
+    decoded = dp.pixel_array(dst)
+    np.testing.assert_array_equal(decoded, reference_frames(stream))
+    assert np.abs(decoded.astype(int) - original).mean() < 12
