@@ -184,3 +184,23 @@ def test_more_frames_declared_than_the_stream_holds_is_a_clear_error(video_file)
         dp.pixel_array(path)
     with pytest.raises(InvalidDicomError, match="There is no frame 6"):
         dp.pixel_array(path, index=6)
+
+
+def test_hevc_main_10_decodes_to_10_bit_values_in_16_bits(video_file) -> None:
+    stream = make_stream("hevc", moving_frames(6, ROWS, COLUMNS), pix_fmt="yuv420p10le")
+    ds = video_dataset(stream, "1.2.840.10008.1.2.4.108", 6, ROWS, COLUMNS)
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 10, 9
+    arr = dp.pixel_array(ds)
+    # PyAV's rgb48 spans 16 bits; the stream's samples are 10 bits (PS3.5 8.2.8).
+    np.testing.assert_array_equal(arr, reference_frames(stream, "rgb48le") >> 6)
+    assert arr.dtype == np.uint16 and arr.max() < 1024
+    luma = dp.pixel_array(ds, raw=True)[..., 0]
+    np.testing.assert_array_equal(luma, reference_frames(stream, "yuv420p10le")[:, :ROWS])
+
+
+def test_a_main_10_stream_is_refused_as_hevc_main(video_file) -> None:
+    stream = make_stream("hevc", moving_frames(2, ROWS, COLUMNS), pix_fmt="yuv420p10le")
+    ds = video_dataset(stream, "1.2.840.10008.1.2.4.107", 2, ROWS, COLUMNS)
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 10, 9
+    with pytest.raises(DecodeError, match=r"profile 2 \(allowed: \[1\]\); 10-bit samples"):
+        dp.pixel_array(ds)
