@@ -27,9 +27,9 @@ from typing import Any
 
 import av
 import numpy as np
+from dicom_pixels_pyav.samples import CODECS, make_stream, moving_frames, video_dataset
 
 import dicom_pixels as dp
-from dicom_pixels_pyav.samples import CODECS, make_stream, moving_frames, video_dataset
 
 
 def best(func: Callable[[], Any], repeat: int = 3) -> float:
@@ -55,6 +55,25 @@ def pyav_frames(stream: bytes, stop: int | None = None) -> int:
     return count
 
 
+def measure(codec: str, frames: np.ndarray, folder: Path) -> str:
+    """One table row for *codec*."""
+    count, rows, columns = frames.shape[:3]
+    # x265 writes open GOPs (CRA) unless told not to; those decode from the start.
+    options = {"x265-params": "log-level=error:open-gop=0"} if codec == "hevc" else None
+    stream = make_stream(codec, frames, gop=30, options=options)
+    path = folder / f"{codec}.dcm"
+    video_dataset(stream, CODECS[codec][2], count, rows, columns).save_as(path, enforce_file_format=True)
+    index = count - 2
+    assert np.array_equal(dp.pixel_array(path, index=index), dp.pixel_array(path)[index])
+    direct = best(lambda: pyav_frames(stream))
+    ours = best(lambda: dp.pixel_array(path))
+    streamed = best(lambda: sum(1 for _ in dp.iter_pixels(path)))
+    from_start = best(lambda: pyav_frames(stream, stop=index))
+    seek = best(lambda: dp.pixel_array(path, index=index))
+    return (f"| {CODECS[codec][0]} | {count / direct:.0f} | {count / ours:.0f} | {count / streamed:.0f} | "
+            f"{from_start * 1000:.0f} ms | {seek * 1000:.0f} ms |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=120)
@@ -67,21 +86,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for codec in CODECS:
-            # x265 writes open GOPs (CRA) unless told not to; those decode from the start.
-            options = {"x265-params": "log-level=error:open-gop=0"} if codec == "hevc" else None
-            stream = make_stream(codec, frames, gop=30, options=options)
-            path = Path(tmp) / f"{codec}.dcm"
-            video_dataset(stream, CODECS[codec][2], args.frames, rows, columns).save_as(path, enforce_file_format=True)
-            index = args.frames - 2
-            assert np.array_equal(dp.pixel_array(path, index=index), dp.pixel_array(path)[index])
-            n = args.frames
-            direct = best(lambda: pyav_frames(stream))
-            ours = best(lambda: dp.pixel_array(path))
-            streamed = best(lambda: sum(1 for _ in dp.iter_pixels(path)))
-            from_start = best(lambda: pyav_frames(stream, stop=index))
-            seek = best(lambda: dp.pixel_array(path, index=index))
-            print(f"| {CODECS[codec][0]} | {n / direct:.0f} | {n / ours:.0f} | {n / streamed:.0f} | "
-                  f"{from_start * 1000:.0f} ms | {seek * 1000:.0f} ms |")
+            print(measure(codec, frames, Path(tmp)))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from fractions import Fraction
 
+import av
 import numpy as np
 
 #: (PyAV encoder, raw-stream muxer, transfer syntax UID) per codec.
@@ -40,8 +41,6 @@ def make_stream(
     pix_fmt: str = "yuv420p",
 ) -> bytes:
     """Encode *frames* with PyAV directly (not through the plugin)."""
-    import av
-
     encoder, muxer, _ = CODECS[codec]
     out = io.BytesIO()
     with av.open(out, "w", format=muxer) as container:
@@ -63,8 +62,6 @@ def make_stream(
 
 def reference_frames(stream: bytes, fmt: str = "rgb24") -> np.ndarray:
     """Every frame of *stream* decoded by PyAV directly: the oracle."""
-    import av
-
     with av.open(io.BytesIO(stream)) as container:
         return np.stack([f.to_ndarray(format=fmt) for f in container.decode(video=0)])
 
