@@ -383,7 +383,8 @@ class FramesSource(_SourceBase):
     def __init__(self, frames: Sequence[bytes], image: ImageDescription, name: str = "frames") -> None:
         self.name = name
         self._frames = list(frames)
-        if image.number_of_frames != len(self._frames):
+        # A video's one item is the stream of all its frames (PS3.5 A.4.5): Number of Frames stays.
+        if image.number_of_frames != len(self._frames) and not image.transfer_syntax.is_video:
             image = image.replace(number_of_frames=len(self._frames))
         self.image = image
 

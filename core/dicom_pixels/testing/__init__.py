@@ -18,7 +18,9 @@ For every transfer syntax the plugin declares an *encoder* for, it encodes
 synthetic images of every kind the encoder accepts (8-16 bits, signed,
 monochrome and RGB, odd sizes) and decodes them back: bit-exact for lossless
 syntaxes, close for lossy ones; and it checks that pydicom reads a file
-written with the plugin's lossless encoders.
+written with the plugin's lossless encoders. Video encoders (MPEG-2, H.264,
+HEVC) also encode a moving clip as one stream, which must decode to the same
+frames whole, one at a time by index, and streamed.
 
 >>> from dicom_pixels.testing import reference_cases
 >>> isinstance(reference_cases("1.2.840.10008.1.2.5"), list)
@@ -40,6 +42,7 @@ __all__ = [
     "ReferenceCase",
     "pydicom_test_files",
     "reference_cases",
+    "moving_clip",
     "synthetic_image",
 ]
 
@@ -153,6 +156,25 @@ LOSSY_OPTIONS: dict[str, dict[str, Any]] = {
     "1.2.840.10008.1.2.4.203": {"j2k_psnr": [60]},
     "1.2.840.10008.1.2.4.112": {"quality": 95},
 }
+
+#: Options for video encoders (any syntax where ``TransferSyntax.is_video``): high
+#: quality, a key frame every 4 frames so single-frame reads start mid-stream.
+VIDEO_OPTIONS: dict[str, Any] = {"quality": 95, "gop": 4}
+
+
+def moving_clip(frames: int, rows: int, columns: int) -> np.ndarray:
+    """RGB frames of smooth gradients moving across the picture: every frame differs.
+
+    >>> moving_clip(3, 16, 32).shape
+    (3, 16, 32, 3)
+    """
+    y, x = np.mgrid[0:rows, 0:columns]
+    clip = np.empty((frames, rows, columns, 3), "u1")
+    for i in range(frames):
+        clip[i, ..., 0] = (x * 3 + i * 7) % 256
+        clip[i, ..., 1] = (y * 4 + i * 3) % 256
+        clip[i, ..., 2] = 128 + ((x + y + i * 5) % 64)
+    return clip
 
 
 def synthetic_image(dtype: str, bits_stored: int, shape: tuple[int, ...], seed: int = 20) -> np.ndarray:
@@ -280,7 +302,7 @@ class ConformanceSuite:
         uid = conformance_encoder
         ts = dp.uid.lookup(uid)
         codec = next(c for c in manager.codecs(uid, "encode") if c.plugin == self.plugin)
-        options = LOSSY_OPTIONS.get(uid, {}) if ts.lossy is not False else {}
+        options = (VIDEO_OPTIONS if ts.is_video else LOSSY_OPTIONS.get(uid, {})) if ts.lossy is not False else {}
         encoded, verified, declined, undecodable = 0, 0, [], []
         for pi, dtype, bits, shape in SYNTHETIC_IMAGES:
             arr = synthetic_image(dtype, bits, shape)
@@ -307,6 +329,8 @@ class ConformanceSuite:
             encoded += 1
             # JPEG Baseline/Extended colour is stored as YBR_FULL_422 (PS3.5 8.2.1).
             stored_pi = "YBR_FULL_422" if ts.family == "jpeg" and ts.lossy and samples == 3 else pi
+            # Video is stored as YBR_PARTIAL_420 (PS3.5 8.2.5-8.2.8).
+            stored_pi = "YBR_PARTIAL_420" if ts.is_video else stored_pi
             try:
                 decoded, _ = dp.get_decoder(uid).as_array(
                     [data], rows=shape[0], columns=shape[1], samples_per_pixel=samples,
@@ -361,3 +385,38 @@ class ConformanceSuite:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             np.testing.assert_array_equal(pydicom.pixels.pixel_array(io.BytesIO(buffer.getvalue())), arr)
+
+    # -- video (PS3.5 A.4.5-A.4.7: one stream holds every frame) ----------------------------
+
+    def test_video_stream_decodes_alike_whole_one_frame_and_streamed(self, conformance_encoder: str) -> None:
+        """A clip encoded as one stream decodes to the same frames whole, by ``index`` (from a
+        key frame mid-stream) and frame by frame; close to the source; a truncated stream or
+        a Number of Frames larger than the stream holds is a typed error."""
+        import pytest
+
+        import dicom_pixels as dp
+        from dicom_pixels.errors import DicomPixelsError
+
+        uid = conformance_encoder
+        if not dp.uid.lookup(uid).is_video:
+            pytest.skip("not a video transfer syntax")
+        clip = moving_clip(10, 48, 64)
+        streams = list(dp.get_encoder(uid).iter_encode(
+            clip, encoding_plugin=self.plugin, photometric_interpretation="RGB", bits_stored=8, **VIDEO_OPTIONS
+        ))
+        assert len(streams) == 1, "a video is one stream, not one item per frame"
+        description = dict(rows=48, columns=64, samples_per_pixel=3, bits_allocated=8, bits_stored=8,
+                           pixel_representation=0, photometric_interpretation="YBR_PARTIAL_420",
+                           transfer_syntax_uid=uid)
+        decoder = dp.get_decoder(uid)
+        whole, _ = decoder.as_array(streams, number_of_frames=10, **description)
+        assert whole.shape == clip.shape
+        assert np.abs(whole.astype(int) - clip).mean() <= 6
+        for index in (0, 5, 9):
+            np.testing.assert_array_equal(decoder.as_array(streams, index=index, number_of_frames=10, **description)[0], whole[index])
+        streamed = [frame for frame, _ in decoder.iter_array(streams, number_of_frames=10, **description)]
+        np.testing.assert_array_equal(np.stack(streamed), whole)
+        with pytest.raises(DicomPixelsError):
+            decoder.as_array(streams, number_of_frames=11, **description)
+        with pytest.raises(DicomPixelsError):
+            decoder.as_array([streams[0][: len(streams[0]) // 3]], number_of_frames=10, **description)
