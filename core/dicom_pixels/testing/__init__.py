@@ -405,7 +405,7 @@ class ConformanceSuite:
             clip, encoding_plugin=self.plugin, photometric_interpretation="RGB", bits_stored=8, **VIDEO_OPTIONS
         ))
         assert len(streams) == 1, "a video is one stream, not one item per frame"
-        description = dict(rows=48, columns=64, samples_per_pixel=3, bits_allocated=8, bits_stored=8,
+        description: dict[str, Any] = dict(rows=48, columns=64, samples_per_pixel=3, bits_allocated=8, bits_stored=8,
                            pixel_representation=0, photometric_interpretation="YBR_PARTIAL_420",
                            transfer_syntax_uid=uid)
         decoder = dp.get_decoder(uid)
