@@ -381,7 +381,8 @@ def set_pixel_data(
     """Replace the pixel data of *ds* with *arr*, updating the Image Pixel module in place.
 
     Integer arrays (``u1``, ``i1``, ``u2``, ``i2``, ``u4``, ``i4``) become (7FE0,0010)
-    Pixel Data; ``float32`` arrays (7FE0,0008) Float Pixel Data and ``float64`` arrays
+    Pixel Data, boolean arrays 1-bit Pixel Data (Bits Allocated 1, MONOCHROME, bits
+    packed as PS3.5 8.1.1 says); ``float32`` arrays (7FE0,0008) Float Pixel Data and ``float64`` arrays
     (7FE0,0009) Double Float Pixel Data (*bits_stored* must then equal the item size
     in bits). Shapes: ``(rows, cols)``, ``(frames, rows, cols)``, ``(rows, cols, 3)``,
     ``(frames, rows, cols, 3)``. ``YBR_FULL_422`` data is subsampled as stored
@@ -400,10 +401,17 @@ def set_pixel_data(
     arr = np.asarray(arr)
     dtype = arr.dtype
     is_float = dtype.kind == "f"
-    if not ((dtype.kind in "ui" and dtype.itemsize in (1, 2, 4)) or (is_float and dtype.itemsize in (4, 8))):
+    is_bool = dtype.kind == "b"
+    if not (is_bool or (dtype.kind in "ui" and dtype.itemsize in (1, 2, 4)) or (is_float and dtype.itemsize in (4, 8))):
         raise InvalidPixelDescriptionError(
-            f"Unsupported ndarray dtype '{dtype}': use uint8, int8, uint16, int16, uint32, "
-            "int32 (Pixel Data), float32 (Float Pixel Data) or float64 (Double Float Pixel Data)"
+            f"Unsupported ndarray dtype '{dtype}': use bool (1-bit), uint8, int8, uint16, int16, "
+            "uint32, int32 (Pixel Data), float32 (Float Pixel Data) or float64 (Double Float Pixel Data)"
+        )
+    if is_bool and (photometric_interpretation not in ("MONOCHROME1", "MONOCHROME2") or bits_stored != 1):
+        raise InvalidPixelDescriptionError(
+            "A boolean ndarray is stored as 1-bit pixel data (Bits Allocated 1): it needs a "
+            f"MONOCHROME photometric interpretation and 'bits_stored' 1, not "
+            f"'{photometric_interpretation}' and {bits_stored}"
         )
     meta = _file_meta(ds)
     tsyntax = meta.get("TransferSyntaxUID")
@@ -427,7 +435,7 @@ def set_pixel_data(
                "(rows, columns, 3) or (frames, rows, columns, 3)")
             + f", not {arr.shape}"
         )
-    bits = dtype.itemsize * 8
+    bits = 1 if is_bool else dtype.itemsize * 8
     if is_float and bits_stored != bits:
         raise InvalidPixelDescriptionError(
             f"Float data has no unused bits: 'bits_stored' must be {bits} for {dtype}, not {bits_stored}"
@@ -444,7 +452,7 @@ def set_pixel_data(
         rows, cols, samples, bits, bits_stored, 1 if dtype.kind == "i" else 0,
         photometric_interpretation, _EXPLICIT_VR_LE, number_of_frames=frames, pixel_keyword=keyword,
     ).validate(where="the array")
-    if not is_float and arr.size:
+    if not is_float and not is_bool and arr.size:
         low = 0 if dtype.kind == "u" else -(2 ** (bits_stored - 1))
         high = 2**bits_stored - 1 if dtype.kind == "u" else 2 ** (bits_stored - 1) - 1
         lo, hi = int(arr.min()), int(arr.max())
@@ -462,6 +470,10 @@ def set_pixel_data(
         data_arr[2::4] = flat[1::6]
         data_arr[3::4] = flat[2::6]
         data = data_arr.astype(dtype.newbyteorder("<")).tobytes()
+    elif is_bool:
+        # PS3.5 8.1.1: 1-bit pixels packed 8 to a byte, first pixel in the least significant
+        # bit, frames following each other without padding (a frame may start mid-byte).
+        data = np.packbits(arr, axis=None, bitorder="little").tobytes()
     else:
         data = np.ascontiguousarray(arr, dtype=dtype.newbyteorder("<")).tobytes()
     # Every check passed: now change the dataset.
