@@ -113,7 +113,10 @@ def _frames_from(
     picture: av.VideoFrame, pictures: Iterator[av.VideoFrame], skip: int, rgb: bool, dtype: np.dtype
 ) -> Iterator[np.ndarray]:
     for _ in range(skip):
-        picture = next(pictures)
+        following = next(pictures, None)
+        if following is None:
+            return  # the stream ends before the frame wanted: the core reports both counts
+        picture = following
     while True:
         yield _to_array(picture, rgb, dtype)
         picture = next(pictures, None)

@@ -182,6 +182,9 @@ def test_more_frames_declared_than_the_stream_holds_is_a_clear_error(video_file)
     path = video_file(stream, "1.2.840.10008.1.2.4.100", 6, ROWS, COLUMNS)
     with pytest.raises(DecodeError, match=r"ends before frame 4, but \(0028,0008\) Number of Frames is 6"):
         dp.pixel_array(path)
+    # One frame past the stream's end, reached by skipping from its key frame.
+    with pytest.raises(DecodeError, match=r"ends before frame 5, but \(0028,0008\) Number of Frames is 6"):
+        dp.pixel_array(path, index=5)
     with pytest.raises(InvalidDicomError, match="There is no frame 6"):
         dp.pixel_array(path, index=6)
 
