@@ -438,11 +438,15 @@ class _DecodedFeed(_Feed):
         try:
             image = self.source.image
             self.decoder = get_decoder(image.transfer_syntax_uid)
+            video = image.transfer_syntax.is_video
             self.decode_options: dict[str, Any] = {
-                "as_rgb": False,
+                # A video's YBR_PARTIAL_420, decoded to full size, is no storable colour
+                # space: its frames are encoded from RGB.
+                "as_rgb": video,
                 "decoding_plugin": options.get("decoding_plugin", ""),
             }
-            self.count = self.source.frame_count
+            # A video's one encapsulated frame holds Number of Frames pictures (PS3.5 A.4.5).
+            self.count = image.number_of_frames if video else self.source.frame_count
             if not options.get("allow_excess_frames", True):
                 self.count = min(self.count, image.number_of_frames)
             first, meta = next(self.decoder.iter_array(self.source, indices=[0], **self.decode_options))

@@ -18,12 +18,13 @@ import numpy as np
 import pytest
 
 import dicom_pixels as dp
+from dicom_pixels.cli import main
 from dicom_pixels.errors import EncodingProfileError
 
 av = pytest.importorskip("av", reason="PyAV is the pyav plugin's backend: pip install 'dicom-pixels[pyav-gpl]'")
 pydicom = pytest.importorskip("pydicom", reason="pydicom reads the files written")
 
-from dicom_pixels_pyav.samples import moving_frames, reference_frames  # noqa: E402
+from dicom_pixels_pyav.samples import make_stream, moving_frames, reference_frames, video_dataset  # noqa: E402
 from dicom_pixels_pyav.stream import read_parameters  # noqa: E402
 
 FRAMES, ROWS, COLUMNS = 12, 48, 64
@@ -182,3 +183,23 @@ def test_transcode_writes_the_video_and_keeps_every_other_element(target, tmp_pa
     decoded = dp.pixel_array(dst)
     np.testing.assert_array_equal(decoded, reference_frames(stream))
     assert np.abs(decoded.astype(int) - original).mean() < 12
+
+
+def test_a_video_transcodes_to_a_lossless_syntax_frame_for_frame(tmp_path) -> None:
+    stream = make_stream("h264", moving_frames(6, ROWS, COLUMNS))
+    src, dst = tmp_path / "video.dcm", tmp_path / "rle.dcm"
+    video_dataset(stream, "1.2.840.10008.1.2.4.102", 6, ROWS, COLUMNS).save_as(src, enforce_file_format=True)
+    dp.transcode(src, dst, "RLELossless")
+    read = pydicom.dcmread(dst)
+    # Every picture, as RGB: YBR_PARTIAL_420 decoded to full size is no storable colour space.
+    assert (int(read.NumberOfFrames), read.PhotometricInterpretation) == (6, "RGB")
+    np.testing.assert_array_equal(pydicom.pixels.pixel_array(dst), reference_frames(stream))
+
+
+def test_info_counts_every_picture_of_a_video(tmp_path, capsys) -> None:
+    stream = make_stream("mpeg2", moving_frames(5, ROWS, COLUMNS))
+    path = tmp_path / "video.dcm"
+    video_dataset(stream, "1.2.840.10008.1.2.4.100", 5, ROWS, COLUMNS).save_as(path, enforce_file_format=True)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Frames in data              5" in out and "(5, 48, 64, 3) uint8" in out
