@@ -207,3 +207,12 @@ def test_a_main_10_stream_is_refused_as_hevc_main(video_file) -> None:
     ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 10, 9
     with pytest.raises(DecodeError, match=r"profile 2 \(allowed: \[1\]\); 10-bit samples"):
         dp.pixel_array(ds)
+
+
+def test_force_ybr_gives_full_range_ybr_of_the_rgb_frames(encoded, video_file) -> None:
+    codec, stream, reference = encoded
+    path = video_file(stream, CODECS[codec][2], FRAMES, ROWS, COLUMNS)
+    ybr, meta = dp.get_decoder(CODECS[codec][2]).as_array(path, index=4, force_ybr=True)
+    assert meta["photometric_interpretation"] == "YBR_FULL"
+    expected = dp.processing.convert_color_space(reference[4], "RGB", "YBR_FULL")
+    np.testing.assert_array_equal(ybr, expected)
