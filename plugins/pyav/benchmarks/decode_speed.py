@@ -1,6 +1,7 @@
 """Decode speed of video pixel data through dicom-pixels beside PyAV decoding the same stream.
 
-Not a test: run it by hand to refresh the numbers in the plugin's README::
+Not a test: ``nox -s bench`` runs it after the main benchmark (the numbers in the
+plugin's README); alone::
 
     uv run python plugins/pyav/benchmarks/decode_speed.py [--frames 120] [--size 640x480]
 
