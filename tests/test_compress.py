@@ -412,6 +412,25 @@ def test_1_bit_pixel_data_round_trips_through_deflated_image_frame_compression(f
     np.testing.assert_array_equal(dp.pixel_array(ds), arr)
 
 
+@needs_encoder("JPEG2000Lossless", "imagecodecs")
+@pytest.mark.parametrize(("frames", "rows", "columns"), [(1, 7, 5), (3, 7, 5), (5, 9, 11)])
+def test_1_bit_pixel_data_round_trips_through_jpeg_2000_and_pydicom_decodes_it(frames, rows, columns, tmp_path):
+    """CP-2301: one-bit images in JPEG 2000 Lossless, one component of precision 1 per frame."""
+    requires_pydicom_decoder("1.2.840.10008.1.2.4.90")
+    arr = np.random.default_rng(columns).random((frames, rows, columns)) > 0.4
+    arr = arr[0] if frames == 1 else arr
+    ds = _file_dataset()
+    dp.set_pixel_data(ds, arr, "MONOCHROME2", 1)
+    dp.compress(ds, "JPEG2000Lossless", encoding_plugin="imagecodecs")
+    assert (ds.BitsAllocated, ds.BitsStored) == (1, 1)
+    path = tmp_path / "bits_j2k.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_array_equal(pydicom.pixels.pixel_array(path), arr)
+    np.testing.assert_array_equal(dp.pixel_array(path, decoding_plugin="imagecodecs"), arr)
+
+
 def test_boolean_arrays_need_monochrome_and_bits_stored_1():
     ds = _file_dataset()
     with pytest.raises(InvalidPixelDescriptionError, match="1-bit pixel data"):

@@ -133,6 +133,8 @@ _J2K_LOSSLESS = [
     _p("RGB", 3, (0,), _J2K_BITS, range(1, 39)),
     _p("YBR_FULL", 3, (0,), _J2K_BITS, range(1, 39)),
 ]
+# CP-2301: one-bit images (segmentations) in JPEG 2000, one component of precision 1.
+_J2K_ONE_BIT = _mono((0,), (1,), range(1, 2))
 _J2K_LOSSY = [
     *_mono((0, 1), _J2K_BITS, range(1, 39)),
     _p("YBR_ICT", 3, (0,), _J2K_BITS, range(1, 39)),
@@ -177,8 +179,8 @@ ENCODING_PROFILES: dict[str, list[EncodingProfile]] = {
     "1.2.840.10008.1.2.4.70": _JPEG_LOSSLESS,
     "1.2.840.10008.1.2.4.80": _JPEG_LS_LOSSLESS,
     "1.2.840.10008.1.2.4.81": _JPEG_LS_NEAR,
-    "1.2.840.10008.1.2.4.90": _J2K_LOSSLESS,
-    "1.2.840.10008.1.2.4.91": _J2K_LOSSY,
+    "1.2.840.10008.1.2.4.90": [*_J2K_LOSSLESS, *_J2K_ONE_BIT],
+    "1.2.840.10008.1.2.4.91": [*_J2K_LOSSY, *_J2K_ONE_BIT],
     "1.2.840.10008.1.2.4.92": _J2K_LOSSLESS,
     "1.2.840.10008.1.2.4.93": _J2K_LOSSY,
     "1.2.840.10008.1.2.4.201": _J2K_LOSSLESS,

@@ -105,8 +105,10 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         releases_gil=True,
         priority=PRIORITIES["jpegls"],
     )
+    # Bits Allocated 1: one-bit images (segmentations) in JPEG 2000, CP-2301; decoded to
+    # 0/1 bytes as native 1-bit data is.
     j2k_caps = Capabilities(
-        bits_allocated=frozenset({8, 16}), max_bits_stored=16, samples_per_pixel=_MONO_OR_COLOUR
+        bits_allocated=frozenset({1, 8, 16}), max_bits_stored=16, samples_per_pixel=_MONO_OR_COLOUR
     )
     registry.add_decoder(
         ["JPEG2000Lossless", "JPEG2000"],
@@ -178,7 +180,8 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         ["JPEG2000Lossless", "JPEG2000"],
         _ENCODER + "encode_j2k",
         requires=REQUIRES,
-        supports=Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16),
+        # Bits Allocated 1: 0/1 samples as a component of precision 1 (CP-2301).
+        supports=Capabilities(bits_allocated=frozenset({1, 8, 16}), max_bits_stored=16),
         releases_gil=True,
         priority=40,
     )
