@@ -122,6 +122,9 @@ def bench(session: nox.Session) -> None:
     """
     install_workspace(session, "dev")
     session.run("python", "tests/benchmarks/bench.py", *session.posargs)
+    if "--only" not in session.posargs:
+        # Video, which pydicom cannot decode: the pyav plugin beside PyAV decoding the same streams.
+        session.run("python", "plugins/pyav/benchmarks/decode_speed.py")
 
 
 @nox.session

@@ -384,6 +384,63 @@ def test_set_pixel_data_subsamples_ybr_full_422_as_stored():
     np.testing.assert_array_equal(dp.pixel_array(ds, raw=True), arr)
 
 
+@pytest.mark.parametrize(("frames", "rows", "columns"), [(1, 7, 5), (3, 7, 5), (2, 1, 3), (5, 9, 11)])
+def test_boolean_arrays_become_1_bit_pixel_data_that_pydicom_reads(frames, rows, columns, tmp_path):
+    """PS3.5 8.1.1: bits packed from the least significant bit, frames following each other
+    without padding (7 x 5 = 35 bits: frame 1 starts at bit 3 of byte 4)."""
+    arr = np.random.default_rng(frames * rows).random((frames, rows, columns)) > 0.5
+    arr = arr[0] if frames == 1 else arr
+    ds = _file_dataset()
+    dp.set_pixel_data(ds, arr, "MONOCHROME2", 1)
+    assert (ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation) == (1, 1, 0, 0)
+    assert len(ds.PixelData) == (arr.size + 7) // 8 + ((arr.size + 7) // 8) % 2
+    path = tmp_path / "bits.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    np.testing.assert_array_equal(pydicom.pixels.pixel_array(path), arr)
+    np.testing.assert_array_equal(dp.pixel_array(path), arr)
+
+
+@pytest.mark.parametrize(("frames", "rows", "columns"), [(1, 7, 5), (3, 7, 5), (5, 9, 11)])
+def test_1_bit_pixel_data_round_trips_through_deflated_image_frame_compression(frames, rows, columns):
+    arr = np.random.default_rng(rows).random((frames, rows, columns)) > 0.3
+    arr = arr[0] if frames == 1 else arr
+    ds = _file_dataset()
+    dp.set_pixel_data(ds, arr, "MONOCHROME2", 1)
+    dp.compress(ds, "DeflatedImageFrameCompression")
+    assert ds.BitsAllocated == 1
+    # Each frame is packed on its own, starting on a byte boundary (PS3.5 8.2.16, A.4.13).
+    assert len(encaps.get_frame(ds.PixelData, frames - 1, number_of_frames=frames)) > 0
+    np.testing.assert_array_equal(dp.pixel_array(ds), arr)
+
+
+@needs_encoder("JPEG2000Lossless", "imagecodecs")
+@pytest.mark.parametrize(("frames", "rows", "columns"), [(1, 7, 5), (3, 7, 5), (5, 9, 11)])
+def test_1_bit_pixel_data_round_trips_through_jpeg_2000_and_pydicom_decodes_it(frames, rows, columns, tmp_path):
+    """CP-2301: one-bit images in JPEG 2000 Lossless, one component of precision 1 per frame."""
+    requires_pydicom_decoder("1.2.840.10008.1.2.4.90")
+    arr = np.random.default_rng(columns).random((frames, rows, columns)) > 0.4
+    arr = arr[0] if frames == 1 else arr
+    ds = _file_dataset()
+    dp.set_pixel_data(ds, arr, "MONOCHROME2", 1)
+    dp.compress(ds, "JPEG2000Lossless", encoding_plugin="imagecodecs")
+    assert (ds.BitsAllocated, ds.BitsStored) == (1, 1)
+    path = tmp_path / "bits_j2k.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_array_equal(pydicom.pixels.pixel_array(path), arr)
+    np.testing.assert_array_equal(dp.pixel_array(path, decoding_plugin="imagecodecs"), arr)
+
+
+def test_boolean_arrays_need_monochrome_and_bits_stored_1():
+    ds = _file_dataset()
+    with pytest.raises(InvalidPixelDescriptionError, match="1-bit pixel data"):
+        dp.set_pixel_data(ds, np.zeros((4, 4), bool), "MONOCHROME2", 8)
+    with pytest.raises(InvalidPixelDescriptionError, match="1-bit pixel data"):
+        dp.set_pixel_data(ds, np.zeros((4, 4, 3), bool), "RGB", 1)
+    assert "PixelData" not in ds
+
+
 #: The codec plugins that, together, encode every lossless transfer syntax.
 CODEC_PLUGINS = {"native", "pylibjpeg", "gdcm", "pillow", "imagecodecs"}
 

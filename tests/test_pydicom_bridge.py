@@ -102,4 +102,4 @@ def test_encoding_options_reach_our_encoders(bridge):
 
 def test_is_available_reports_what_the_installed_plugins_can_do():
     assert pydicom_bridge.is_available("1.2.840.10008.1.2.5")
-    assert not pydicom_bridge.is_available("1.2.840.10008.1.2.4.100")  # MPEG-2: no codec
+    assert not pydicom_bridge.is_available("1.2.840.10008.1.2.4.204")  # JPIP: no pixel data in the file

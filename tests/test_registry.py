@@ -195,11 +195,20 @@ def test_capabilities_decline_before_decoding_and_the_error_names_the_reason(fre
         fresh_registry.unregister("eight_bit_only")
 
 
-def test_video_transfer_syntaxes_are_known_but_unsupported():
+def test_transfer_syntaxes_without_pixel_data_in_the_file_are_known_but_unsupported():
     with pytest.raises(UnsupportedTransferSyntaxError, match="no codec"):
-        dp.get_decoder("MPEG4HP41").as_array([b"\x00"], rows=1, columns=1, samples_per_pixel=1,
+        dp.get_decoder("JPIPHTJ2KReferenced").as_array([b"\x00"], rows=1, columns=1, samples_per_pixel=1,
             bits_allocated=8, bits_stored=8, pixel_representation=0,
-            photometric_interpretation="MONOCHROME2", transfer_syntax_uid="MPEG4HP41")
+            photometric_interpretation="MONOCHROME2", transfer_syntax_uid="JPIPHTJ2KReferenced")
+
+
+def test_video_without_the_pyav_plugin_suggests_its_opt_in_extra(monkeypatch, fresh_registry):
+    monkeypatch.setenv("DICOM_PIXELS_PLUGINS", "native")
+    fresh_registry.reload()
+    with pytest.raises(dp.errors.NoPluginError, match=r'pip install "dicom-pixels\[pyav-gpl\]"'):
+        dp.get_decoder("MPEG4HP41").as_array([b"\x00"], rows=16, columns=16, samples_per_pixel=3,
+            bits_allocated=8, bits_stored=8, pixel_representation=0,
+            photometric_interpretation="YBR_PARTIAL_420", transfer_syntax_uid="MPEG4HP41")
 
 
 def test_plugins_lists_native_with_version_and_codecs():

@@ -139,6 +139,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     with open_source(path) as source:
         image = source.image
         ts = image.transfer_syntax
+        # A video's one encapsulated frame holds Number of Frames pictures (PS3.5 A.4.5).
+        frames = image.number_of_frames if ts.is_video else source.frame_count
         rows = [
             ("File", str(path)),
             ("Transfer Syntax", f"{ts.name} ({ts.uid})"),
@@ -149,8 +151,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
             ("Bits Allocated / Stored", f"{image.bits_allocated} / {image.bits_stored}"),
             ("Pixel Representation", f"{image.pixel_representation} ({'signed' if image.pixel_representation else 'unsigned'})"),
             ("Number of Frames", str(image.number_of_frames)),
-            ("Frames in data", str(source.frame_count)),
-            ("Decoded array", f"{image.array_shape(source.frame_count)} {image.dtype}"),
+            ("Frames in data", str(frames)),
+            ("Decoded array", f"{image.array_shape(frames)} {image.dtype}"),
             ("Decoding plugins", ", ".join(manager.get_priority(ts)) or "none installed"),
         ]
         if image.samples_per_pixel > 1:

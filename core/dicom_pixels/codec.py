@@ -32,6 +32,11 @@ afterwards (libjpeg-turbo does it in its IDCT loop), may do so when
 ``frame.info["photometric_interpretation"] = "RGB"`` so the core does not
 convert again.
 
+Video transfer syntaxes (``TransferSyntax.is_video``) differ: ``data`` is the
+whole stream (PS3.5 A.4.5) and the callable returns an iterator of frame arrays
+from ``frame.index`` on (see :meth:`dicom_pixels.decoder.Decoder` and
+``docs/plugins.rst``).
+
 A codec raises any exception to decline or fail: the core catches it, tries
 the next plugin, and reports the message with the frame index and plugin name.
 

@@ -39,6 +39,7 @@ from .description import ImageDescription
 from .errors import (
     ArgumentTypeError,
     DecodeError,
+    DicomPixelsError,
     FrameIndexError,
     InvalidArgumentError,
     InvalidDicomError,
@@ -397,6 +398,9 @@ class _Run:
 
     @property
     def frame_total(self) -> int:
+        if self.ts.is_video:
+            # The source holds one stream (PS3.5 A.4.5); Number of Frames counts its pictures.
+            return self.image.number_of_frames
         count = self.source.frame_count
         if self.options.get("allow_excess_frames") is False:
             count = min(count, self.image.number_of_frames)
@@ -410,6 +414,19 @@ class _Run:
             self._check_encoded_frame(index, len(data), data)
         info = codestream.inspect_frame(self.ts, data, self.image)
         rgb_wanted = out is not None and self._color_plan(info, self._raw)[0] is True
+        return self._try_codecs(index, data, bit_offset, out, info, rgb_wanted)
+
+    def _try_codecs(
+        self,
+        index: int,
+        data: bytes,
+        bit_offset: int,
+        out: np.ndarray | None,
+        info: dict[str, Any],
+        rgb_wanted: bool,
+    ) -> tuple[Any, dict[str, Any]]:
+        """Give *data* to each codec in turn (:func:`~dicom_pixels.registry.try_codecs`) until
+        one succeeds; a DecodeError naming every failure when none does."""
 
         def attempt(codec: Codec) -> tuple[Any, DecodeFrame]:
             frame = DecodeFrame(
@@ -549,6 +566,10 @@ class _Run:
         if not self.ts.encapsulated:
             data, _ = self.source.read_frame(index)
             return data, meta
+        if self.ts.is_video:
+            video_frame, info = next(self.iter_video([index], raw=True))
+            meta.update(info)
+            return video_frame.tobytes(), meta
         out = self.allocate(image.frame_shape)
         result, info = self._call_codecs(index, out)
         if result is None:
@@ -701,6 +722,13 @@ class _Run:
             if view is not None:
                 return view
         if index is not None:
+            if self.ts.is_video:
+                video_frame, meta = next(self.iter_video([index], raw))
+                if out is None:
+                    return video_frame, meta
+                frame = self._output(out, image.frame_shape)
+                frame[...] = video_frame
+                return frame, meta
             frame = self._output(out, image.frame_shape)
             info = self.decode_into(index, frame)
             plan, pi = self._color_plan(info, raw)
@@ -721,6 +749,12 @@ class _Run:
         block = result.reshape(len(frames), *image.frame_shape)  # a view: result is C-contiguous
         if not frames:
             return self._frames_result(result, {}, image.photometric_interpretation, 0)
+        if self.ts.is_video:  # one stream: decoded in order, frame after frame (PS3.5 A.4.5)
+            pi = image.photometric_interpretation
+            for position, (video_frame, frame_meta) in enumerate(self.iter_video(frames, raw)):
+                block[position] = video_frame
+                pi = frame_meta["photometric_interpretation"]
+            return self._frames_result(result, {}, pi, len(frames))
         if self._direct and _is_consecutive(frames):
             if self._read_native_blocks(block, len(frames), frames[0]):
                 arr, meta = self._frames_result(result, {}, self._color_plan({}, raw)[1], len(frames))
@@ -821,6 +855,9 @@ class _Run:
     ) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
         self._raw = raw
         image = self.image
+        if self.ts.is_video:
+            yield from self.iter_video(range(self.frame_total) if indices is None else _checked_indices(indices), raw)
+            return
         for i in range(self.frame_total) if indices is None else _checked_indices(indices):
             out = self.allocate(image.frame_shape)
             info = self.decode_into(i, out)
@@ -828,6 +865,59 @@ class _Run:
             if plan is not None:
                 convert_frame_color_space(out, to_rgb=plan)
             yield out, self._meta(info, pi, as_frame=True)
+
+    # -- video: one stream holds every frame (PS3.5 A.4.5-A.4.7) ------------------------------
+
+    def iter_video(self, indices: Iterable[int], raw: bool) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+        """Yield ``(frame, metadata)`` for each of *indices* of a video.
+
+        The codec is called once per pass as ``decode(stream, frame)`` with the whole
+        stream and ``frame.index`` the first frame wanted; it returns an iterator of the
+        frames from there on (seeking from the key frame before it), one array each, and
+        reports in ``frame.info`` what it returns (``"RGB"`` after converting, which it
+        does when ``frame.rgb_wanted``: the core has no partial-range YCbCr conversion).
+        Consecutive indices continue one pass; any other index starts a new one.
+        """
+        self._raw = raw
+        total = self.frame_total
+        options = self.options
+        rgb_wanted = (
+            not raw
+            and self.image.samples_per_pixel == 3
+            and bool(options.get("as_rgb", True) or options.get("force_rgb") or options.get("force_ybr"))
+        )
+        stream = b""
+        frames: Iterator[Any] = iter(())
+        info: dict[str, Any] = {}
+        following = -1  # the index the current pass yields next
+        for index in indices:
+            if not 0 <= index < total:
+                raise self.source._frame_error(index, total)  # type: ignore[attr-defined]
+            if index != following:
+                if not stream:
+                    stream = self.source.read_frame(0)[0]
+                frames, info = self._try_codecs(index, stream, 0, None, {}, rgb_wanted)
+                following = index
+            try:
+                video_frame = next(frames)
+            except StopIteration:
+                raise DecodeError(
+                    f"The '{self.ts.name}' stream in {self.source.name} ends before frame "
+                    f"{index}, but (0028,0008) Number of Frames is {total}: the stream is "
+                    "truncated or Number of Frames is wrong; pass number_of_frames= to override it"
+                ) from None
+            except DicomPixelsError:
+                raise
+            except Exception as exc:  # the backend's own error, with the frame it was on
+                raise DecodeError(
+                    f"Unable to decode frame {index} of the '{self.ts.name}' stream in "
+                    f"{self.source.name}: {type(exc).__name__}: {exc}"
+                ) from exc
+            following += 1
+            plan, pi = self._color_plan(info, raw)
+            if plan is not None:
+                convert_frame_color_space(video_frame, to_rgb=plan)
+            yield video_frame, self._meta(info, pi, as_frame=True)
 
     def _meta(self, info: dict[str, Any], pi: str, *, as_frame: bool) -> dict[str, Any]:
         meta = self.image.properties(as_frame=as_frame)

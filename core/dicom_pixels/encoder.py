@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +132,8 @@ _J2K_LOSSLESS = [
     _p("RGB", 3, (0,), _J2K_BITS, range(1, 39)),
     _p("YBR_FULL", 3, (0,), _J2K_BITS, range(1, 39)),
 ]
+# CP-2301: one-bit images (segmentations) in JPEG 2000, one component of precision 1.
+_J2K_ONE_BIT = _mono((0,), (1,), range(1, 2))
 _J2K_LOSSY = [
     *_mono((0, 1), _J2K_BITS, range(1, 39)),
     _p("YBR_ICT", 3, (0,), _J2K_BITS, range(1, 39)),
@@ -154,6 +156,19 @@ _JPEG_XL = [
     _p("YBR_FULL", 3, (0,), (8,), range(1, 9)),
 ]
 
+# PS3.5 8.2.5-8.2.8 (video): the stream holds YBR_PARTIAL_420 (the codec converts
+# from RGB), 8 bits; HEVC Main 10 up to 10 bits stored in 16.
+_VIDEO = [_p("RGB", 3, (0,), (8,), range(8, 9))]
+_VIDEO_10 = [*_VIDEO, _p("RGB", 3, (0,), (16,), range(9, 11))]
+_VIDEO_UIDS = {
+    uid: _VIDEO
+    for uid in (
+        "1.2.840.10008.1.2.4.100", "1.2.840.10008.1.2.4.101", "1.2.840.10008.1.2.4.102",
+        "1.2.840.10008.1.2.4.103", "1.2.840.10008.1.2.4.104", "1.2.840.10008.1.2.4.105",
+        "1.2.840.10008.1.2.4.106", "1.2.840.10008.1.2.4.107",
+    )
+}
+
 #: Allowed Image Pixel combinations per transfer syntax UID; native syntaxes,
 #: Deflated Image Frame Compression and Encapsulated Uncompressed accept any valid image.
 ENCODING_PROFILES: dict[str, list[EncodingProfile]] = {
@@ -163,8 +178,8 @@ ENCODING_PROFILES: dict[str, list[EncodingProfile]] = {
     "1.2.840.10008.1.2.4.70": _JPEG_LOSSLESS,
     "1.2.840.10008.1.2.4.80": _JPEG_LS_LOSSLESS,
     "1.2.840.10008.1.2.4.81": _JPEG_LS_NEAR,
-    "1.2.840.10008.1.2.4.90": _J2K_LOSSLESS,
-    "1.2.840.10008.1.2.4.91": _J2K_LOSSY,
+    "1.2.840.10008.1.2.4.90": [*_J2K_LOSSLESS, *_J2K_ONE_BIT],
+    "1.2.840.10008.1.2.4.91": [*_J2K_LOSSY, *_J2K_ONE_BIT],
     "1.2.840.10008.1.2.4.92": _J2K_LOSSLESS,
     "1.2.840.10008.1.2.4.93": _J2K_LOSSY,
     "1.2.840.10008.1.2.4.201": _J2K_LOSSLESS,
@@ -173,6 +188,9 @@ ENCODING_PROFILES: dict[str, list[EncodingProfile]] = {
     "1.2.840.10008.1.2.4.110": _JPEG_XL,
     "1.2.840.10008.1.2.4.112": _JPEG_XL,
     "1.2.840.10008.1.2.5": _RLE,
+    **_VIDEO_UIDS,
+    **{uid + ".1": profiles for uid, profiles in _VIDEO_UIDS.items() if uid != "1.2.840.10008.1.2.4.107"},
+    "1.2.840.10008.1.2.4.108": _VIDEO_10,
 }
 
 _J2K_FAMILIES = ("j2k", "htj2k")
@@ -187,7 +205,10 @@ _LOSSY_METHODS = {
     "j2k": "ISO_15444_1",
     "htj2k": "ISO_15444_15",
     "jpegxl": "ISO_18181_1",
+    "hevc": "ISO_23008_2",
 }
+_MPEG2_UIDS = frozenset({"1.2.840.10008.1.2.4.100", "1.2.840.10008.1.2.4.100.1", "1.2.840.10008.1.2.4.101",
+                         "1.2.840.10008.1.2.4.101.1"})
 
 
 def _ts_name(ts: TransferSyntax) -> str:
@@ -208,7 +229,7 @@ def check_profile(image: ImageDescription, uid: str | TransferSyntax) -> None:
     dicom_pixels.errors.EncodingProfileError: The image cannot be encoded as 'JPEG Baseline (Process 1)'...
     """
     ts = lookup(uid)
-    if not ts.carries_pixels or ts.family in ("mpeg", "hevc", "jpip", "mime", "smpte"):
+    if not ts.carries_pixels:
         raise EncodingProfileError(f"dicom-pixels cannot encode pixel data as {_ts_name(ts)}")
     if ts.uid == "1.2.840.10008.1.2.4.111":
         raise EncodingProfileError(
@@ -315,8 +336,8 @@ def check_options(uid: str | TransferSyntax, options: Mapping[str, Any], image: 
 
     quality = options.get("quality")
     if quality is not None:
-        if ts.uid not in _JPEG_LOSSY and ts.uid not in _JPEG_XL_UIDS:
-            fail(f"'quality' applies to lossy JPEG and JPEG XL, not to {name}")
+        if ts.uid not in _JPEG_LOSSY and ts.uid not in _JPEG_XL_UIDS and not ts.is_video:
+            fail(f"'quality' applies to lossy JPEG and JPEG XL (and video), not to {name}")
         if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
             fail(f"'quality' must be an integer in the range 1 to 100, not {quality!r}")
         if ts.uid == "1.2.840.10008.1.2.4.110" and quality != 100:
@@ -368,7 +389,10 @@ def lossy_method(uid: str | TransferSyntax) -> str:
     >>> lossy_method("JPEG2000")
     'ISO_15444_1'
     """
-    return _LOSSY_METHODS.get(lookup(uid).family, "")
+    ts = lookup(uid)
+    if ts.family == "mpeg":
+        return "ISO_13818_2" if ts.uid in _MPEG2_UIDS else "ISO_14496_10"
+    return _LOSSY_METHODS.get(ts.family, "")
 
 
 # -- sources of frames to encode ------------------------------------------------------------------
@@ -415,11 +439,15 @@ class _DecodedFeed(_Feed):
         try:
             image = self.source.image
             self.decoder = get_decoder(image.transfer_syntax_uid)
+            video = image.transfer_syntax.is_video
             self.decode_options: dict[str, Any] = {
-                "as_rgb": False,
+                # A video's YBR_PARTIAL_420, decoded to full size, is no storable colour
+                # space: its frames are encoded from RGB.
+                "as_rgb": video,
                 "decoding_plugin": options.get("decoding_plugin", ""),
             }
-            self.count = self.source.frame_count
+            # A video's one encapsulated frame holds Number of Frames pictures (PS3.5 A.4.5).
+            self.count = image.number_of_frames if video else self.source.frame_count
             if options.get("allow_excess_frames") is False:
                 self.count = min(self.count, image.number_of_frames)
             first, meta = next(self.decoder.iter_array(self.source, indices=[0], **self.decode_options))
@@ -666,13 +694,17 @@ class _EncodeRun:
         self.feed.close()
 
     def encode_frames(self, indices: Iterable[int]) -> Iterator[tuple[bytes, dict[str, Any]]]:
-        """Yield ``(encoded bytes, info reported by the codec)`` per frame."""
+        """Yield ``(encoded bytes, info reported by the codec)`` per frame; for a video,
+        once: the stream of all the frames (PS3.5 A.4.5)."""
         indices = list(indices)
+        if self.ts.is_video:
+            yield self.encode_video(indices)
+            return
         for index, arr in zip(indices, self.feed.frames(indices)):
             yield self.encode_array(arr, index)
 
-    def encode_array(self, arr: np.ndarray, index: int) -> tuple[bytes, dict[str, Any]]:
-        """Encode one frame array (already in the feed's description)."""
+    def _checked(self, arr: np.ndarray, index: int) -> np.ndarray:
+        """The frame array, checked against the description and in its dtype."""
         image = self.image
         if arr.shape != image.frame_shape:
             raise InvalidPixelDescriptionError(
@@ -681,12 +713,33 @@ class _EncodeRun:
         _check_values_fit(arr, image, f"frame {index}")
         if not image.is_float and arr.dtype != image.dtype:
             arr = arr.astype(image.dtype)
+        return arr
+
+    def encode_video(self, indices: list[int]) -> tuple[bytes, dict[str, Any]]:
+        """Encode the frames *indices* as one video stream.
+
+        The codec is called once as ``encode(frames, frame)``: *frames* is an iterator
+        of the checked frame arrays (one in memory at a time) and ``frame.index`` is 0;
+        it returns the stream's bytes.
+        """
+        checked = (self._checked(arr, i) for i, arr in zip(indices, self.feed.frames(indices)))
+        return self._try_codecs(0, lambda: checked, "the frames")
+
+    def encode_array(self, arr: np.ndarray, index: int) -> tuple[bytes, dict[str, Any]]:
+        """Encode one frame array (already in the feed's description)."""
+        arr = self._checked(arr, index)
         if self.ts.family == "native":
-            return _native_frame(arr, image, self.ts, self.out_planar), {}
+            return _native_frame(arr, self.image, self.ts, self.out_planar), {}
+        return self._try_codecs(index, lambda: arr, f"frame {index}")
+
+    def _try_codecs(self, index: int, data: Callable[[], Any], what: str) -> tuple[bytes, dict[str, Any]]:
+        """Call each codec with ``data()`` (:func:`~dicom_pixels.registry.try_codecs`) until one
+        succeeds; an EncodeError naming every failure when none does."""
+        image = self.image
 
         def attempt(codec: Codec) -> tuple[Any, EncodeFrame]:
             frame = EncodeFrame(image=image, index=index, options=self.options)
-            return codec.load()(arr, frame), frame
+            return codec.load()(data(), frame), frame
 
         codec, outcome, failures = try_codecs(self.codecs, self._preferred, attempt, (EncodingProfileError,))
         if codec is not None:
@@ -697,7 +750,7 @@ class _EncodeRun:
             return bytes(result), frame.info
         skipped = "".join(f"\n    {name} - {reason}" for name, reason in self.skipped.items())
         raise EncodeError(
-            f"Unable to encode frame {index} as '{self.ts.name}':\n    "
+            f"Unable to encode {what} as '{self.ts.name}':\n    "
             + "\n    ".join(failures)
             + skipped
             + "\nTry another plugin with encoding_plugin=."

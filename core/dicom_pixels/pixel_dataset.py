@@ -173,6 +173,54 @@ def encapsulate_frames(frames: list[bytes], *, extended: bool = False) -> tuple[
     return encaps.encapsulate(frames, has_bot=True), None, None
 
 
+# (0018,1063) Frame Time, the tag Frame Increment Pointer names for cine and video (PS3.3 C.7.6.5).
+_FRAME_TIME_TAG = 0x00181063
+
+
+def video_frame_rate(option: Any, cine_rate: Any, frame_time: Any) -> float:
+    """The rate to encode a video at: the ``frame_rate`` option, else (0018,0040) Cine
+    Rate, else 1000 / (0018,1063) Frame Time (ms), else 25 frames/s.
+
+    >>> video_frame_rate(None, None, "40")
+    25.0
+    """
+    rate = option
+    if rate is None and cine_rate:
+        rate = float(cine_rate)
+    if rate is None and frame_time:
+        rate = 1000.0 / float(frame_time)
+    rate = 25.0 if rate is None else float(rate)
+    if not 0 < rate <= 1000:
+        raise EncodingProfileError(f"A video's frame rate must be above 0 and at most 1000 frames/s, not {rate}")
+    return rate
+
+
+def video_timing(rate: float) -> dict[str, Any]:
+    """Cine Rate, Frame Time and Frame Increment Pointer of the encoded rate (PS3.3 C.7.6.5,
+    C.7.6.6; the video transfer syntaxes require them to match the stream, PS3.5 8.2.5).
+
+    >>> video_timing(30.0)
+    {'CineRate': 30, 'FrameTime': 33.3333, 'FrameIncrementPointer': 1577059}
+    """
+    return {"CineRate": round(rate), "FrameTime": float(f"{1000.0 / rate:.6g}"), "FrameIncrementPointer": _FRAME_TIME_TAG}
+
+
+#: The longest fragment (an item length is 32 bits, even, PS3.5 A.4) a video stream is split into.
+VIDEO_FRAGMENT_LIMIT = 2**32 - 2
+
+
+def _encapsulate_video(stream: bytes, ts: Any) -> bytes:
+    """PS3.5 A.4.5-A.4.7 (8.2.5): the stream is one frame, with an empty Basic Offset Table;
+    one fragment, or for the "Fragmentable" syntaxes (UIDs ending .1) as many as needed."""
+    fragments = 1 + (len(stream) - 1) // VIDEO_FRAGMENT_LIMIT if stream else 1
+    if fragments > 1 and not ts.uid.endswith(".1"):
+        raise EncodingProfileError(
+            f"The {len(stream)}-byte video stream does not fit one fragment (at most 2**32 - 2 "
+            f"bytes), which '{ts.name}' requires: use its Fragmentable variant ({ts.uid}.1)"
+        )
+    return encaps.encapsulate([stream], fragments_per_frame=fragments, has_bot=False)
+
+
 @checked_signature
 def compress(
     ds: Any,
@@ -232,6 +280,9 @@ def compress(
             value = ds.get(keyword)
             if value is not None and keyword not in ("Rows", "Columns", "NumberOfFrames", "PlanarConfiguration"):
                 options[attr] = value
+    if ts.is_video:
+        options["frame_rate"] = video_frame_rate(options.get("frame_rate"), ds.get("CineRate"), ds.get("FrameTime"))
+        had_frames = True  # video IODs include the Multi-frame module (PS3.3 C.7.6.6)
     with _EncodeRun(encoder, src, encoding_plugin, options) as run:
         encoded: list[bytes] = []
         info: dict[str, Any] = {}
@@ -239,7 +290,11 @@ def compress(
             encoded.append(data)
             info = info or frame_info
         image = run.image
-    value, table, lengths = encapsulate_frames(encoded, extended=encapsulate_ext)
+        frame_count = run.feed.count
+    if ts.is_video:
+        value, table, lengths = _encapsulate_video(encoded[0], ts), None, None
+    else:
+        value, table, lengths = encapsulate_frames(encoded, extended=encapsulate_ext)
     # Every check passed and every frame is encoded: now change the dataset.
     pi = info.get("photometric_interpretation", image.photometric_interpretation)
     _set_image_pixel(ds, image.replace(photometric_interpretation=pi, planar_configuration=0), had_frames)
@@ -259,8 +314,11 @@ def compress(
         for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
             if keyword in ds:
                 del ds[keyword]
+    if ts.is_video:
+        for keyword, value in video_timing(options["frame_rate"]).items():
+            setattr(ds, keyword, value)
     if is_lossy(ts, options):
-        original = image.pixels_per_frame * image.bits_allocated / 8 * len(encoded)
+        original = image.pixels_per_frame * image.bits_allocated / 8 * frame_count
         _mark_lossy(ds, original / max(1, sum(len(f) for f in encoded)), lossy_method(ts))
     _forget_pixel_cache(ds)
     _now_little_endian(ds)
@@ -387,7 +445,8 @@ def set_pixel_data(
     """Replace the pixel data of *ds* with *arr*, updating the Image Pixel module in place.
 
     Integer arrays (``u1``, ``i1``, ``u2``, ``i2``, ``u4``, ``i4``) become (7FE0,0010)
-    Pixel Data; ``float32`` arrays (7FE0,0008) Float Pixel Data and ``float64`` arrays
+    Pixel Data, boolean arrays 1-bit Pixel Data (Bits Allocated 1, MONOCHROME, bits
+    packed as PS3.5 8.1.1 says); ``float32`` arrays (7FE0,0008) Float Pixel Data and ``float64`` arrays
     (7FE0,0009) Double Float Pixel Data (*bits_stored* must then equal the item size
     in bits). Shapes: ``(rows, cols)``, ``(frames, rows, cols)``, ``(rows, cols, 3)``,
     ``(frames, rows, cols, 3)``. ``YBR_FULL_422`` data is subsampled as stored
@@ -409,10 +468,17 @@ def set_pixel_data(
     check_integer(bits_stored, "bits_stored", "set_pixel_data")
     dtype = arr.dtype
     is_float = dtype.kind == "f"
-    if not ((dtype.kind in "ui" and dtype.itemsize in (1, 2, 4)) or (is_float and dtype.itemsize in (4, 8))):
+    is_bool = dtype.kind == "b"
+    if not (is_bool or (dtype.kind in "ui" and dtype.itemsize in (1, 2, 4)) or (is_float and dtype.itemsize in (4, 8))):
         raise InvalidPixelDescriptionError(
-            f"Unsupported ndarray dtype '{dtype}': use uint8, int8, uint16, int16, uint32, "
-            "int32 (Pixel Data), float32 (Float Pixel Data) or float64 (Double Float Pixel Data)"
+            f"Unsupported ndarray dtype '{dtype}': use bool (1-bit), uint8, int8, uint16, int16, "
+            "uint32, int32 (Pixel Data), float32 (Float Pixel Data) or float64 (Double Float Pixel Data)"
+        )
+    if is_bool and (photometric_interpretation not in ("MONOCHROME1", "MONOCHROME2") or bits_stored != 1):
+        raise InvalidPixelDescriptionError(
+            "A boolean ndarray is stored as 1-bit pixel data (Bits Allocated 1): it needs a "
+            f"MONOCHROME photometric interpretation and 'bits_stored' 1, not "
+            f"'{photometric_interpretation}' and {bits_stored}"
         )
     meta = _file_meta(ds)
     tsyntax = meta.get("TransferSyntaxUID")
@@ -436,7 +502,7 @@ def set_pixel_data(
                "(rows, columns, 3) or (frames, rows, columns, 3)")
             + f", not {arr.shape}"
         )
-    bits = dtype.itemsize * 8
+    bits = 1 if is_bool else dtype.itemsize * 8
     if is_float and bits_stored != bits:
         raise InvalidPixelDescriptionError(
             f"Float data has no unused bits: 'bits_stored' must be {bits} for {dtype}, not {bits_stored}"
@@ -453,7 +519,7 @@ def set_pixel_data(
         rows, cols, samples, bits, bits_stored, 1 if dtype.kind == "i" else 0,
         photometric_interpretation, _EXPLICIT_VR_LE, number_of_frames=frames, pixel_keyword=keyword,
     ).validate(where="the array")
-    if not is_float and arr.size:
+    if not is_float and not is_bool and arr.size:
         low = 0 if dtype.kind == "u" else -(2 ** (bits_stored - 1))
         high = 2**bits_stored - 1 if dtype.kind == "u" else 2 ** (bits_stored - 1) - 1
         lo, hi = int(arr.min()), int(arr.max())
@@ -471,6 +537,10 @@ def set_pixel_data(
         data_arr[2::4] = flat[1::6]
         data_arr[3::4] = flat[2::6]
         data = data_arr.astype(dtype.newbyteorder("<")).tobytes()
+    elif is_bool:
+        # PS3.5 8.1.1: 1-bit pixels packed 8 to a byte, first pixel in the least significant
+        # bit, frames following each other without padding (a frame may start mid-byte).
+        data = np.packbits(arr, axis=None, bitorder="little").tobytes()
     else:
         data = np.ascontiguousarray(arr, dtype=dtype.newbyteorder("<")).tobytes()
     # Every check passed: now change the dataset.

@@ -78,6 +78,9 @@ KNOWN_PLUGINS: dict[str, tuple[str, ...]] = {
     "j2k": ("pylibjpeg", "gdcm", "pillow", "imagecodecs"),
     "htj2k": ("pylibjpeg", "imagecodecs"),
     "jpegxl": ("imagecodecs",),
+    # Video: PyAV's wheels hold GPL encoders, hence the opt-in extra's name.
+    "mpeg": ("pyav-gpl",),
+    "hevc": ("pyav-gpl",),
 }
 
 #: Which built-in plugin distributions can *encode* each transfer syntax (by keyword).
@@ -749,7 +752,7 @@ class PluginManager:
         if usable:
             return usable, reasons
         if not candidates:
-            if not ts.carries_pixels or ts.family in ("mpeg", "hevc"):
+            if not ts.carries_pixels:
                 raise UnsupportedTransferSyntaxError(
                     f"Unable to {verb} '{ts.name}' pixel data: dicom-pixels has no codec for "
                     f"this transfer syntax ({ts.uid}) and no installed plugin declares one"

@@ -508,7 +508,9 @@ class ElementSource(_SourceBase):
                         self._read_at,
                         self._offset,
                         self._value_end(),
-                        number_of_frames=self.image.number_of_frames,
+                        # PS3.5 A.4.5-A.4.7: a video's fragments together hold one stream
+                        # of every frame; the video codec splits it into pictures.
+                        number_of_frames=1 if self.image.transfer_syntax.is_video else self.image.number_of_frames,
                         extended_offsets=self._extended,
                     )
                     if key is not None:
@@ -589,7 +591,8 @@ class FramesSource(_SourceBase):
     def __init__(self, frames: Sequence[bytes], image: ImageDescription, name: str = "frames") -> None:
         self.name = name
         self._frames = list(frames)
-        if image.number_of_frames != len(self._frames):
+        # A video's one item is the stream of all its frames (PS3.5 A.4.5): Number of Frames stays.
+        if image.number_of_frames != len(self._frames) and not image.transfer_syntax.is_video:
             image = image.replace(number_of_frames=len(self._frames))
         self.image = image
 

@@ -319,6 +319,10 @@ def transcode(
         try:
             if dicom.pixel is None:
                 raise InvalidDicomError(f"{src_path} has no pixel data to transcode")
+            if ts.is_video:  # the rate the stream is encoded at (PS3.5 8.2.5)
+                options["frame_rate"] = pixel_dataset.video_frame_rate(
+                    options.get("frame_rate"), dicom.get(0x00180040), dicom.get(0x00181063)
+                )
             # The output goes to a temporary that a kill cannot leave behind, and replaces
             # dst_path only when complete (and verified).
             with _EncodeRun(encoder, str(src_path), encoding_plugin, options) as run, \
@@ -422,7 +426,7 @@ def _write(
         if spool is not None:
             # PS3.5 A.4: OB, undefined length, a Basic Offset Table item, one fragment per frame.
             out.write(_header(0x7FE00010, "OB", _UNDEFINED))
-            if extended:
+            if extended or ts.is_video:  # PS3.5 A.4.5: a video's Basic Offset Table is empty
                 out.write(_header(_ITEM, "NONE", 0))
             else:
                 out.write(_header(_ITEM, "NONE", 4 * total) + struct.pack(f"<{total}I", *offsets))
@@ -495,7 +499,7 @@ def _pixel_module_elements(
     ]
     if image.samples_per_pixel > 1:
         values.append(DataElement(0x00280006, "US", image.planar_configuration))
-    if 0x00280008 in dicom.elements or image.number_of_frames > 1:
+    if 0x00280008 in dicom.elements or image.number_of_frames > 1 or ts.is_video:
         values.append(DataElement(0x00280008, "IS", image.number_of_frames))
     if not image.is_float:
         values += [
@@ -505,7 +509,8 @@ def _pixel_module_elements(
         ]
     if lossy:
         # PS3.3 C.7.6.1.1.5: "01" once lossy; ratio and method values accumulate.
-        original = image.pixels_per_frame * image.bits_allocated / 8 * max(1, len(lengths))
+        frames = image.number_of_frames if ts.is_video else max(1, len(lengths))  # video: one stream
+        original = image.pixels_per_frame * image.bits_allocated / 8 * frames
         ratio = original / max(1, sum(lengths))
         old_ratio = dicom.get(0x00282112)
         ratios = ([] if old_ratio is None else list(old_ratio) if isinstance(old_ratio, list) else [old_ratio])
@@ -515,6 +520,13 @@ def _pixel_module_elements(
             DataElement(0x00282110, "CS", "01"),
             DataElement(0x00282112, "DS", [*ratios, float(f"{ratio:.6g}")]),
             DataElement(0x00282114, "CS", [*methods, lossy_method(ts)]),
+        ]
+    if ts.is_video:
+        timing = pixel_dataset.video_timing(run.options["frame_rate"])
+        values += [
+            DataElement(0x00180040, "IS", timing["CineRate"]),
+            DataElement(0x00181063, "DS", timing["FrameTime"]),
+            DataElement(0x00280009, "AT", timing["FrameIncrementPointer"]),
         ]
     return {el.tag: encode_element(el) for el in values}
 

@@ -2,10 +2,11 @@
 
 Each entry says how the dataset is encoded (VR mode, endianness, deflate) and
 how the pixel data is stored (native or encapsulated, which codec family,
-lossy or not). MPEG, HEVC, JPIP, SMPTE and MIME transfer syntaxes are *known*
-(lookups succeed, so errors can name them) but carry no pixel data that the
-framework decodes: :attr:`TransferSyntax.carries_pixels` is ``False``, or the
-family has no plugin.
+lossy or not). JPIP, SMPTE and MIME transfer syntaxes are *known* (lookups
+succeed, so errors can name them) but carry no pixel data that the framework
+decodes: :attr:`TransferSyntax.carries_pixels` is ``False``. Video (MPEG-2,
+H.264, HEVC) is decoded by a plugin (``pyav``): the whole stream is one
+encapsulated frame (PS3.5 A.4.5-A.4.7).
 
 >>> from dicom_pixels import uid
 >>> ts = uid.lookup("JPEG2000Lossless")
@@ -95,22 +96,22 @@ TRANSFER_SYNTAXES: dict[str, TransferSyntax] = {
         TransferSyntax('1.2.840.10008.1.2.4.93', 'JPEG2000MC', 'JPEG 2000 Part 2 Multi-component Image Compression', 'j2k', encapsulated=True, lossy=None, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
         TransferSyntax('1.2.840.10008.1.2.4.94', 'JPIPReferenced', 'JPIP Referenced', 'jpip', encapsulated=False, lossy=None, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
         TransferSyntax('1.2.840.10008.1.2.4.95', 'JPIPReferencedDeflate', 'JPIP Referenced Deflate', 'jpip', encapsulated=False, lossy=None, little_endian=True, implicit_vr=False, deflated=True, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.100', 'MPEG2MPML', 'MPEG2 Main Profile / Main Level', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.100.1', 'MPEG2MPMLF', 'Fragmentable MPEG2 Main Profile / Main Level', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.101', 'MPEG2MPHL', 'MPEG2 Main Profile / High Level', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.101.1', 'MPEG2MPHLF', 'Fragmentable MPEG2 Main Profile / High Level', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.102', 'MPEG4HP41', 'MPEG-4 AVC/H.264 High Profile / Level 4.1', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.102.1', 'MPEG4HP41F', 'Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.1', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.103', 'MPEG4HP41BD', 'MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.103.1', 'MPEG4HP41BDF', 'Fragmentable MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.104', 'MPEG4HP422D', 'MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.104.1', 'MPEG4HP422DF', 'Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.105', 'MPEG4HP423D', 'MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.105.1', 'MPEG4HP423DF', 'Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.106', 'MPEG4HP42STEREO', 'MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.106.1', 'MPEG4HP42STEREOF', 'Fragmentable MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.107', 'HEVCMP51', 'HEVC/H.265 Main Profile / Level 5.1', 'hevc', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
-        TransferSyntax('1.2.840.10008.1.2.4.108', 'HEVCM10P51', 'HEVC/H.265 Main 10 Profile / Level 5.1', 'hevc', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=False),
+        TransferSyntax('1.2.840.10008.1.2.4.100', 'MPEG2MPML', 'MPEG2 Main Profile / Main Level', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.100.1', 'MPEG2MPMLF', 'Fragmentable MPEG2 Main Profile / Main Level', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.101', 'MPEG2MPHL', 'MPEG2 Main Profile / High Level', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.101.1', 'MPEG2MPHLF', 'Fragmentable MPEG2 Main Profile / High Level', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.102', 'MPEG4HP41', 'MPEG-4 AVC/H.264 High Profile / Level 4.1', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.102.1', 'MPEG4HP41F', 'Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.1', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.103', 'MPEG4HP41BD', 'MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.103.1', 'MPEG4HP41BDF', 'Fragmentable MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.104', 'MPEG4HP422D', 'MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.104.1', 'MPEG4HP422DF', 'Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.105', 'MPEG4HP423D', 'MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.105.1', 'MPEG4HP423DF', 'Fragmentable MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.106', 'MPEG4HP42STEREO', 'MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.106.1', 'MPEG4HP42STEREOF', 'Fragmentable MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2', 'mpeg', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.107', 'HEVCMP51', 'HEVC/H.265 Main Profile / Level 5.1', 'hevc', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
+        TransferSyntax('1.2.840.10008.1.2.4.108', 'HEVCM10P51', 'HEVC/H.265 Main 10 Profile / Level 5.1', 'hevc', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
         TransferSyntax('1.2.840.10008.1.2.4.110', 'JPEGXLLossless', 'JPEG XL Lossless', 'jpegxl', encapsulated=True, lossy=False, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
         TransferSyntax('1.2.840.10008.1.2.4.111', 'JPEGXLJPEGRecompression', 'JPEG XL JPEG Recompression', 'jpegxl', encapsulated=True, lossy=True, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),
         TransferSyntax('1.2.840.10008.1.2.4.112', 'JPEGXL', 'JPEG XL', 'jpegxl', encapsulated=True, lossy=None, little_endian=True, implicit_vr=False, deflated=False, carries_pixels=True),

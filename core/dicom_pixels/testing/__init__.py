@@ -20,7 +20,9 @@ an independent decoder reads it back: exact for lossless syntaxes, within NEAR
 (with NEAR in the scan header) for JPEG-LS near-lossless, within
 :data:`~dicom_pixels.testing.kit.PSNR_MARGIN_DB` of the requested PSNR for JPEG
 2000; refusals are reported. The checks are plain functions in
-:mod:`dicom_pixels.testing.kit`.
+:mod:`dicom_pixels.testing.kit`. Video encoders (MPEG-2, H.264, HEVC) also encode a moving clip
+as one stream, which must decode to the same frames whole, one at a time by
+index, and streamed.
 
 >>> from dicom_pixels.testing import reference_cases
 >>> isinstance(reference_cases("1.2.840.10008.1.2.5"), list)
@@ -60,6 +62,7 @@ __all__ = [
     "generated_references",
     "pydicom_test_files",
     "reference_cases",
+    "moving_clip",
     "synthetic_image",
 ]
 
@@ -139,6 +142,26 @@ def _same_backend_in_pydicom(plugin: str, uid: str) -> bool:
         return plugin in pd_get_decoder(uid).available_plugins
     except Exception:
         return False
+
+
+#: Options for video encoders (any syntax where ``TransferSyntax.is_video``): high
+#: quality, a key frame every 4 frames so single-frame reads start mid-stream.
+VIDEO_OPTIONS: dict[str, Any] = {"quality": 95, "gop": 4}
+
+
+def moving_clip(frames: int, rows: int, columns: int) -> np.ndarray:
+    """RGB frames of smooth gradients moving across the picture: every frame differs.
+
+    >>> moving_clip(3, 16, 32).shape
+    (3, 16, 32, 3)
+    """
+    y, x = np.mgrid[0:rows, 0:columns]
+    clip = np.empty((frames, rows, columns, 3), "u1")
+    for i in range(frames):
+        clip[i, ..., 0] = (x * 3 + i * 7) % 256
+        clip[i, ..., 1] = (y * 4 + i * 3) % 256
+        clip[i, ..., 2] = 128 + ((x + y + i * 5) % 64)
+    return clip
 
 
 def synthetic_image(dtype: str, bits_stored: int, shape: tuple[int, ...], seed: int = 20) -> np.ndarray:
@@ -262,7 +285,14 @@ class ConformanceSuite:
     ) -> None:
         """Each declared encoder encodes every image kind it declares; another decoder
         reads back exact (lossless), within NEAR (JPEG-LS) or the requested PSNR.
-        Refused or self-checked image kinds are reported as a warning."""
+        Refused or self-checked image kinds are reported as a warning. Video encoders are
+        checked by :meth:`test_video_stream_decodes_alike_whole_one_frame_and_streamed`."""
+        import pytest
+
+        from dicom_pixels.uid import lookup
+
+        if lookup(conformance_encoder).is_video:
+            pytest.skip("a video syntax: its stream of frames is checked by the video test")
         notes = check_encoder(self.plugin, conformance_encoder)
         if notes:
             warnings.warn(
@@ -301,3 +331,38 @@ class ConformanceSuite:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             np.testing.assert_array_equal(pydicom.pixels.pixel_array(io.BytesIO(buffer.getvalue())), arr)
+
+    # -- video (PS3.5 A.4.5-A.4.7: one stream holds every frame) ----------------------------
+
+    def test_video_stream_decodes_alike_whole_one_frame_and_streamed(self, conformance_encoder: str) -> None:
+        """A clip encoded as one stream decodes to the same frames whole, by ``index`` (from a
+        key frame mid-stream) and frame by frame; close to the source; a truncated stream or
+        a Number of Frames larger than the stream holds is a typed error."""
+        import pytest
+
+        import dicom_pixels as dp
+        from dicom_pixels.errors import DicomPixelsError
+
+        uid = conformance_encoder
+        if not dp.uid.lookup(uid).is_video:
+            pytest.skip("not a video transfer syntax")
+        clip = moving_clip(10, 48, 64)
+        streams = list(dp.get_encoder(uid).iter_encode(
+            clip, encoding_plugin=self.plugin, photometric_interpretation="RGB", bits_stored=8, **VIDEO_OPTIONS
+        ))
+        assert len(streams) == 1, "a video is one stream, not one item per frame"
+        description: dict[str, Any] = dict(rows=48, columns=64, samples_per_pixel=3, bits_allocated=8, bits_stored=8,
+                           pixel_representation=0, photometric_interpretation="YBR_PARTIAL_420",
+                           transfer_syntax_uid=uid)
+        decoder = dp.get_decoder(uid)
+        whole, _ = decoder.as_array(streams, number_of_frames=10, **description)
+        assert whole.shape == clip.shape
+        assert np.abs(whole.astype(int) - clip).mean() <= 6
+        for index in (0, 5, 9):
+            np.testing.assert_array_equal(decoder.as_array(streams, index=index, number_of_frames=10, **description)[0], whole[index])
+        streamed = [frame for frame, _ in decoder.iter_array(streams, number_of_frames=10, **description)]
+        np.testing.assert_array_equal(np.stack(streamed), whole)
+        with pytest.raises(DicomPixelsError):
+            decoder.as_array(streams, number_of_frames=11, **description)
+        with pytest.raises(DicomPixelsError):
+            decoder.as_array([streams[0][: len(streams[0]) // 3]], number_of_frames=10, **description)

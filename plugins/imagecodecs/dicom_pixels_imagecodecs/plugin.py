@@ -13,6 +13,8 @@ the pure-NumPy RLE decoder at 60.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dicom_pixels.plugin import (
     JPEG_2000,
     JPEG_BASELINE,
@@ -62,13 +64,16 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     )
     # Every imagecodecs codec releases the GIL while it works.
     registry.set_defaults(requires=REQUIRES, releases_gil=True)
+    # Bits Allocated 1: one-bit images (segmentations) in JPEG 2000, CP-2301; decoded to
+    # 0/1 bytes as native 1-bit data is.
+    j2k_one_bit = dataclasses.replace(JPEG_2000, bits_allocated=frozenset({1, 8, 16}))
     decoders: list[tuple[list[str], str, Capabilities, int]] = [
         (["JPEGBaseline8Bit"], "decode_jpeg", JPEG_BASELINE, PRIORITIES["jpeg"]),
         (["JPEGExtended12Bit"], "decode_jpeg", JPEG_EXTENDED, PRIORITIES["jpeg"]),
         (["JPEGLossless", "JPEGLosslessSV1"], "decode_jpeg", JPEG_LOSSLESS, PRIORITIES["jpeg_lossless"]),
         (["JPEGLSLossless", "JPEGLSNearLossless"], "decode_jpegls", JPEG_LS, PRIORITIES["jpegls"]),
-        (["JPEG2000Lossless", "JPEG2000"], "decode_j2k", JPEG_2000, PRIORITIES["j2k"]),
-        (["HTJ2KLossless", "HTJ2KLosslessRPCL", "HTJ2K"], "decode_htj2k", JPEG_2000, PRIORITIES["htj2k"]),
+        (["JPEG2000Lossless", "JPEG2000"], "decode_j2k", j2k_one_bit, PRIORITIES["j2k"]),
+        (["HTJ2KLossless", "HTJ2KLosslessRPCL", "HTJ2K"], "decode_htj2k", j2k_one_bit, PRIORITIES["htj2k"]),
         (["RLELossless"], "decode_rle",
          Capabilities(bits_allocated=frozenset({8, 16, 32, 64}), samples_per_pixel=ONE_OR_THREE_SAMPLES),
          PRIORITIES["rle"]),
@@ -85,12 +90,14 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     # step for a single j2k_psnr or j2k_cr value. OpenJPH has no choice of progression
     # order, so HTJ2KLosslessRPCL is not declared.
     up_to_16_bits = Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=16)
+    # Bits Allocated 1: 0/1 samples as a component of precision 1 (CP-2301).
+    j2k_with_one_bit = dataclasses.replace(up_to_16_bits, bits_allocated=frozenset({1, 8, 16}))
     encoders: list[tuple[list[str], str, Capabilities, list[str] | None]] = [
         (["JPEGBaseline8Bit", "JPEGExtended12Bit"], "encode_jpeg",
          Capabilities(bits_allocated=frozenset({8, 16}), max_bits_stored=12), None),
         (["JPEGLossless", "JPEGLosslessSV1"], "encode_jpeg_lossless", up_to_16_bits, None),
         (["JPEGLSLossless", "JPEGLSNearLossless"], "encode_jpegls", up_to_16_bits, None),
-        (["JPEG2000Lossless", "JPEG2000"], "encode_j2k", up_to_16_bits, None),
+        (["JPEG2000Lossless", "JPEG2000"], "encode_j2k", j2k_with_one_bit, None),
         (["HTJ2KLossless", "HTJ2K"], "encode_htj2k", up_to_16_bits, HTJ2K_ENCODER_REQUIRES),
         (["JPEGXLLossless", "JPEGXL"], "encode_jpegxl", up_to_16_bits, None),
     ]
