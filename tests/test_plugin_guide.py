@@ -2,7 +2,7 @@
 installed with plain pip into a fresh virtual environment beside the core's and the
 native plugin's wheels, passes the conformance kit, and fails it without its backend.
 
-Third-party dependencies (NumPy, pluggy, packaging, pytest, pydicom) come from uv's
+Third-party dependencies (NumPy, pluggy, packaging, tqdm, pytest, pydicom) come from uv's
 cache (``uv pip install --offline``): the test runs without a network.
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 TEMPLATE = ROOT / "plugins" / "_template"
-THIRD_PARTY = ["numpy", "pluggy", "packaging", "pytest", "pydicom"]
+THIRD_PARTY = ["numpy", "pluggy", "packaging", "tqdm", "pytest", "pydicom"]
 
 pytestmark = pytest.mark.slow
 

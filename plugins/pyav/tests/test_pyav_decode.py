@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import dicom_pixels as dp
-from dicom_pixels.errors import DecodeError, InvalidDicomError
+from dicom_pixels.errors import DecodeError, FrameIndexError
 
 av = pytest.importorskip("av", reason="PyAV is the pyav plugin's backend: pip install 'dicom-pixels[pyav-gpl]'")
 
@@ -185,7 +185,7 @@ def test_more_frames_declared_than_the_stream_holds_is_a_clear_error(video_file)
     # One frame past the stream's end, reached by skipping from its key frame.
     with pytest.raises(DecodeError, match=r"ends before frame 5, but \(0028,0008\) Number of Frames is 6"):
         dp.pixel_array(path, index=5)
-    with pytest.raises(InvalidDicomError, match="There is no frame 6"):
+    with pytest.raises(FrameIndexError, match="There is no frame 6"):
         dp.pixel_array(path, index=6)
 
 
