@@ -135,7 +135,7 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
         options["j2k_cr"] = [float(v) for v in args.j2k_cr.split(",")]
     if args.j2k_psnr:
         options["j2k_psnr"] = [float(v) for v in args.j2k_psnr.split(",")]
-    for name in ("jls_error", "quality"):
+    for name in ("jls_error", "quality", "workers"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     show = len(inputs) > 1 or sys.stderr.isatty()
@@ -195,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     tra.add_argument("--j2k-psnr", default="", help="JPEG 2000 PSNR value(s) in dB, e.g. 45")
     tra.add_argument("--jls-error", type=int, default=None, help="JPEG-LS NEAR value")
     tra.add_argument("--quality", type=int, default=None, help="JPEG / JPEG XL quality, 1-100")
+    tra.add_argument("--workers", type=int, default=None,
+                     help="threads encoding frames (default: one per core when the codec allows)")
     tra.set_defaults(func=_cmd_transcode)
     return parser
 
