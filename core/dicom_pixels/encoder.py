@@ -524,6 +524,10 @@ def _check_values_fit(arr: np.ndarray, image: ImageDescription, what: str) -> No
         low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
     else:
         low, high = 0, 2**bits - 1
+    if arr.dtype.kind in "iu":
+        held = np.iinfo(arr.dtype)
+        if low <= held.min and held.max <= high:
+            return  # every value of the dtype fits (int16 data, Bits Stored 16): no pass over it
     lo, hi = int(arr.min()), int(arr.max())
     if lo < low or hi > high:
         kind = "signed" if image.pixel_representation else "unsigned"

@@ -338,12 +338,19 @@ def encode_rle(arr: np.ndarray, frame: EncodeFrame) -> bytes:
         )
     kind = "i" if arr.dtype.kind == "i" else "u"
     little = np.ascontiguousarray(arr, dtype=np.dtype(f"<{kind}{width}"))
+    # One gather into (sample, byte, rows, cols) planes, byte k of a little-endian value
+    # being the k-th: G.2 wants the most significant first, so the bytes are reversed.
     lanes = little.view(np.uint8).reshape(image.rows, image.columns, samples, width)
-    segments = []
-    for sample in range(samples):
-        for lane in reversed(range(width)):  # byte k of a little-endian value: the last is the most significant
-            segment = imagecodecs.packbits_encode(np.ascontiguousarray(lanes[:, :, sample, lane]))
-            segments.append(segment + b"\x00" if len(segment) % 2 else segment)
-    offsets = np.cumsum([_RLE_HEADER, *(len(s) for s in segments[:-1])]).tolist()
-    header = struct.pack(f"<{1 + len(offsets)}L", len(segments), *offsets).ljust(_RLE_HEADER, b"\x00")
-    return b"".join([header, *segments])
+    planes = np.ascontiguousarray(lanes[:, :, :, ::-1].transpose(2, 3, 0, 1))
+    pieces: list[bytes] = []
+    offsets = []
+    end = _RLE_HEADER
+    for plane in planes.reshape(samples * width, image.rows, image.columns):
+        segment = imagecodecs.packbits_encode(plane)
+        offsets.append(end)
+        pieces.append(segment)
+        if len(segment) % 2:
+            pieces.append(b"\x00")
+        end += len(segment) + len(segment) % 2
+    header = struct.pack(f"<{1 + len(offsets)}L", len(offsets), *offsets).ljust(_RLE_HEADER, b"\x00")
+    return b"".join([header, *pieces])
