@@ -693,7 +693,7 @@ class _EncodeRun:
     def encode_frames(self, indices: Iterable[int]) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
         """Yield ``(encoded bytes, info reported by the codec)`` per frame, in order.
 
-        The frames after the first may be encoded on threads (:func:`_encode_in_parallel`).
+        The frames after the first may be encoded on threads (:meth:`_in_parallel`).
         """
         indices = list(indices)
         frames = zip(indices, self.feed.frames(indices))
