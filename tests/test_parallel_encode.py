@@ -162,7 +162,7 @@ STATE: dict[str, object] = {"fail": (), "threads": set(), "encoded": []}
 
 def _slow_then_fast(arr: np.ndarray, frame: dp.EncodeFrame) -> bytes:
     """Frames 0-2 take longest, so that later frames finish first; sleeping releases the GIL."""
-    time.sleep(0.03 if frame.index < 3 else 0.001 * (frame.index % 3))
+    time.sleep(0.1 if frame.index < 3 else 0.001 * (frame.index % 3))
     STATE["threads"].add(threading.current_thread().name)  # type: ignore[union-attr]
     if frame.index in STATE["fail"]:  # type: ignore[operator]
         raise ValueError(f"refused frame {frame.index}")
@@ -215,7 +215,7 @@ def test_the_default_is_one_thread_per_core_for_a_codec_that_releases_the_gil(sl
 
 
 def test_the_lowest_failing_frame_is_reported_though_a_later_one_failed_first(sleeper):
-    STATE["fail"] = (1, 3)  # frame 3 fails at once, frame 1 after 30 ms
+    STATE["fail"] = (1, 3)  # frame 3 fails at once, frame 1 after 100 ms
     with pytest.raises(EncodeError, match=r"(?s)frame 1 .*refused frame 1"):
         list(dp.get_encoder("RLELossless").iter_encode(_frames(40), workers=2, encoding_plugin="sleeper"))
     assert max(STATE["encoded"]) <= 1 + 2 * 2  # nothing handed out past the window (2 per worker)
