@@ -179,6 +179,44 @@ class _Sleeper:
         registry.add_encoder("RLELossless", f"{__name__}:_slow_then_fast", priority=1, releases_gil=True)
 
 
+ACTIVE = {"now": 0, "most": 0}
+_ACTIVE_LOCK = threading.Lock()
+
+
+def _holds_the_gil(arr: np.ndarray, frame: dp.EncodeFrame) -> bytes:
+    """Declared without releases_gil: like pylibjpeg-openjpeg, it must never run twice at once."""
+    with _ACTIVE_LOCK:
+        ACTIVE["now"] += 1
+        ACTIVE["most"] = max(ACTIVE["most"], ACTIVE["now"])
+    time.sleep(0.01)
+    with _ACTIVE_LOCK:
+        ACTIVE["now"] -= 1
+    from dicom_pixels_native.rle import encode_rle
+
+    return encode_rle(arr, frame)
+
+
+class _GilHolder:
+    @hookimpl
+    def dicom_pixels_register_codecs(self, registry):
+        registry.add_encoder("RLELossless", f"{__name__}:_holds_the_gil", priority=1)
+
+
+def test_a_codec_that_holds_the_gil_is_never_called_from_two_threads_at_once(fresh_registry):
+    if __name__ not in sys.modules:
+        pytest.skip("the test module is not importable by name")
+    name = dp.register(_GilHolder(), name="gilholder")
+    try:
+        ACTIVE.update(now=0, most=0)
+        frames = _frames(12)
+        encoded = list(dp.get_encoder("RLELossless").iter_encode(frames, workers=3, encoding_plugin="gilholder"))
+        serial = list(dp.get_encoder("RLELossless").iter_encode(frames, workers=1, encoding_plugin="gilholder"))
+    finally:
+        fresh_registry.unregister(name)
+    assert encoded == serial
+    assert ACTIVE["most"] == 1
+
+
 @pytest.fixture
 def sleeper(fresh_registry):
     if __name__ not in sys.modules:
