@@ -14,6 +14,7 @@ pytest.importorskip("imagecodecs", reason="the benchmark generates its JPEG work
 
 WORKLOADS = ["native", "rle", "jpegls", "j2k", "htj2k", "us_jpeg", "wsi_tiles", "ct_files", "one_of_2000",
              "random_frames"]
+ENCODE_WORKLOADS = ["encode_rle", "encode_jpegls", "encode_j2k", "encode_htj2k", "encode_jpeg", "encode_htj2k_lossy"]
 
 
 def test_benchmark_prints_a_row_per_workload_at_tiny_scale(tmp_path):
@@ -25,18 +26,24 @@ def test_benchmark_prints_a_row_per_workload_at_tiny_scale(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "workload" not in line]
-    expected = list(WORKLOADS)
+    expected = list(WORKLOADS) + list(ENCODE_WORKLOADS)
     import imagecodecs
 
     if not hasattr(imagecodecs, "htj2k_encode"):  # imagecodecs < 2026.1.1 (Python 3.10)
         expected.remove("htj2k")
         assert "htj2k: left out: imagecodecs" in result.stdout
+        expected = [name for name in expected if not name.startswith("encode_htj2k")]
     assert [r.split("|")[1].split()[0] for r in rows] == expected
     assert "read 1.00 frames of bytes" in result.stdout
     # fresh pixel_array(path, index=k) calls, each library timed per call in the same run
     random_row = next(r for r in rows if r.startswith("| random_frames"))
     assert "(150 calls, " in random_row and "ms per call vs pydicom's" in random_row
     assert random_row.split("|")[7].strip().endswith("x"), random_row  # the ratio to pydicom
+    # encoding: transcode beside pydicom's compress + save_as (where it can) and the raw encoder
+    encode_rows = {r.split("|")[1].strip(): r for r in rows if r.startswith("| encode_")}
+    assert encode_rows["encode_rle"].split("|")[7].strip().endswith("x"), encode_rows["encode_rle"]
+    assert "(cannot)" in encode_rows["encode_jpeg"]  # pydicom 3 has no JPEG Baseline encoder
+    assert all(r.split("|")[10].strip().endswith("x") for r in encode_rows.values())  # time / raw
     assert "Warning" not in result.stderr, "the generated files are valid (e.g. UIDs of at most 64 characters)"
 
 

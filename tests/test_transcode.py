@@ -260,10 +260,10 @@ def test_transcode_streams_frames_so_memory_stays_near_one_frame(tmp_path):
         ds.save_as(src, enforce_file_format=True)
         return src, frames
 
-    def peak_transcoding(src: Path) -> int:
+    def peak_transcoding(src: Path, workers: int) -> int:
         tracemalloc.start()
         try:
-            transcode(src, tmp_path / "big_rle.dcm", "RLELossless")
+            transcode(src, tmp_path / "big_rle.dcm", "RLELossless", workers=workers)
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -273,13 +273,18 @@ def test_transcode_streams_frames_so_memory_stays_near_one_frame(tmp_path):
     # 2-frame volume is the baseline: 38 more frames must add little to it.
     small, _ = volume(2)
     src, frames = volume(40)
-    peak_transcoding(small)  # first use: imports and caches
-    baseline = peak_transcoding(small)
-    peak = peak_transcoding(src)
-    assert peak - baseline < frames.nbytes / 8, (
-        f"peak {peak} bytes for {frames.nbytes} bytes of pixels ({baseline} for 2 frames)"
-    )
-    np.testing.assert_array_equal(dp.pixel_array(tmp_path / "big_rle.dcm"), frames)
+    frame_bytes = frames.nbytes // len(frames)
+    peak_transcoding(small, 1)  # first use: imports and caches
+    baseline = peak_transcoding(small, 1)
+    # One worker: one frame at a time. Two: a window of 2 frames per worker, each held
+    # decoded and then encoded until written, plus the frame in hand: 9, whatever the count.
+    for workers, frames_held in ((1, 5), (2, 9)):
+        peak = peak_transcoding(src, workers)
+        assert peak - baseline < frames_held * frame_bytes, (
+            f"peak {peak} bytes for {frames.nbytes} bytes of pixels ({baseline} for 2 frames), "
+            f"{workers} worker(s)"
+        )
+        np.testing.assert_array_equal(dp.pixel_array(tmp_path / "big_rle.dcm"), frames)
 
 
 def test_transcode_accepts_lossy_targets_and_marks_them(tmp_path):

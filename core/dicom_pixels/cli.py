@@ -267,7 +267,7 @@ def _cmd_transcode(args: argparse.Namespace) -> int:
         options["j2k_cr"] = args.j2k_cr
     if args.j2k_psnr:
         options["j2k_psnr"] = args.j2k_psnr
-    for name in ("jls_error", "quality"):
+    for name in ("jls_error", "quality", "workers"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     failures = 0
@@ -365,6 +365,8 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     tra.add_argument("--jls-error", type=int, default=None, help="JPEG-LS NEAR value")
     tra.add_argument("--quality", type=int, default=None, help="JPEG / JPEG XL quality, 1-100")
     _add_common(tra)
+    tra.add_argument("--workers", type=int, default=None,
+                     help="threads encoding frames (default: one per core when the codec allows)")
     tra.set_defaults(func=_cmd_transcode)
     return parser, {"info": info, "plugins": plug, "decode": dec, "transcode": tra}
 

@@ -28,8 +28,8 @@ import itertools
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -977,6 +977,108 @@ def run_in_threads(work: Callable[[int], object], end: int, workers: int, *, sta
         raise
     if errors:
         raise errors[min(errors)]
+
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def map_in_order(
+    work: Callable[[_Item], _Result], items: Iterable[_Item], workers: int, *, ahead: int | None = None
+) -> Generator[_Result, None, None]:
+    """Yield ``work(item)`` for each of *items*, in order, computed on *workers* threads.
+
+    The ordered twin of :func:`run_in_threads`, for producers whose results are
+    handed on as they come (frames encoded then written): each result is yielded
+    as soon as it and every earlier one are done. At most *ahead* items (default
+    ``2 * workers``) are taken from *items* and not yet yielded, so memory stays
+    near a few items whatever their number. *items* is read by one thread at a
+    time, in order: it need not be thread-safe (a file being decoded frame by frame).
+
+    After the first error (from *work* or from *items*) no further item is taken;
+    the results before the lowest failing item are yielded, then its error is
+    raised, so a broken frame is reported as the same one whatever the timing.
+    Closing the generator early stops the threads once their item in hand is done
+    (it returns only when they have stopped: nothing touches *items* afterwards).
+
+    >>> list(map_in_order(lambda x: x * x, range(6), 2))
+    [0, 1, 4, 9, 16, 25]
+    """
+    limit = max(1, ahead if ahead is not None else 2 * workers)
+    source = iter(items)
+    pull = threading.Lock()  # taken before `state`, never while holding it
+    state = threading.Condition()
+    results: dict[int, _Result] = {}
+    errors: dict[int, BaseException] = {}
+    taken = 0  # items taken from `source`
+    handed = 0  # results yielded
+    end: int | None = None  # the number of items, once `source` is exhausted
+    stop = False
+
+    def halted() -> bool:
+        return stop or bool(errors) or end is not None
+
+    def loop() -> None:
+        nonlocal taken, end
+        while True:
+            with pull:
+                with state:
+                    while not halted() and taken - handed >= limit:
+                        state.wait()
+                    if halted():
+                        return
+                    index = taken
+                    taken += 1
+                try:
+                    item = next(source)
+                except StopIteration:
+                    with state:
+                        end = index
+                        state.notify_all()
+                    return
+                except BaseException as exc:  # raised in the consuming thread, in order
+                    with state:
+                        errors[index] = exc
+                        state.notify_all()
+                    return
+            try:
+                result = work(item)
+            except BaseException as exc:
+                with state:
+                    errors[index] = exc
+                    state.notify_all()
+                return
+            with state:
+                results[index] = result
+                state.notify_all()
+
+    threads = [
+        threading.Thread(target=loop, name=f"dicom-pixels-{n}", daemon=True) for n in range(max(1, workers))
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        while True:
+            with state:
+                # Every index below the lowest error was taken before it: it ends in a
+                # result or an error, so this wait always ends.
+                while handed not in results and handed not in errors and handed != end:
+                    state.wait()
+                if handed in results:
+                    result = results.pop(handed)
+                    handed += 1
+                    state.notify_all()  # a slot of the window is free
+                elif handed in errors:
+                    raise errors[handed]
+                else:
+                    return
+            yield result
+    finally:
+        with state:
+            stop = True
+            state.notify_all()
+        for thread in threads:
+            thread.join()
 
 
 def output_dtype(image: ImageDescription) -> np.dtype:

@@ -29,8 +29,11 @@ True
 from __future__ import annotations
 
 import functools
+import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import os
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +44,7 @@ from .description import ImageDescription
 from .errors import (
     EncodeError,
     EncodingProfileError,
+    InvalidArgumentError,
     InvalidPixelDescriptionError,
 )
 from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
@@ -209,6 +213,11 @@ _LOSSY_METHODS = {
 }
 _MPEG2_UIDS = frozenset({"1.2.840.10008.1.2.4.100", "1.2.840.10008.1.2.4.100.1", "1.2.840.10008.1.2.4.101",
                          "1.2.840.10008.1.2.4.101.1"})
+
+
+#: Taken around every call of a codec that does not declare ``releases_gil``: only codecs
+#: that do are called from several threads at once.
+_GIL_HOLDING_CODECS = threading.Lock()
 
 
 def _ts_name(ts: TransferSyntax) -> str:
@@ -542,6 +551,10 @@ def _check_values_fit(arr: np.ndarray, image: ImageDescription, what: str) -> No
         low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
     else:
         low, high = 0, 2**bits - 1
+    if arr.dtype.kind in "iu":
+        held = np.iinfo(arr.dtype)
+        if low <= held.min and held.max <= high:
+            return  # every value of the dtype fits (int16 data, Bits Stored 16): no pass over it
     lo, hi = int(arr.min()), int(arr.max())
     if lo < low or hi > high:
         kind = "signed" if image.pixel_representation else "unsigned"
@@ -603,7 +616,8 @@ class Encoder(TransferSyntaxEndpoint):
         :param validate: accepted for pydicom compatibility; profiles and values are
             always checked.
         :param options: description keywords (``photometric_interpretation``,
-            ``bits_stored``, ...) and encoding options (``j2k_cr``, ``jls_error``, ...).
+            ``bits_stored``, ...), encoding options (``j2k_cr``, ``jls_error``, ...) and
+            ``workers`` (threads encoding frames in :meth:`iter_encode`).
         :raises EncodingProfileError: the image or an option does not fit the transfer syntax.
         :raises EncodeError: every plugin failed; the message lists each one's reason.
 
@@ -629,9 +643,11 @@ class Encoder(TransferSyntaxEndpoint):
         validate: bool = True,
         **options: Any,
     ) -> Iterator[bytes]:
-        """Yield each frame of *src* encoded; arguments as for :meth:`encode`.
+        """Yield each frame of *src* encoded, in order; arguments as for :meth:`encode`.
 
-        Only one frame is decoded/encoded at a time.
+        Frames are encoded on ``workers`` threads (default: one per core when the codec
+        releases the GIL, else 1), each yielded once it and the frames before it are
+        done, with at most ``2 * workers`` frames decoded and not yet yielded.
 
         >>> import numpy as np, dicom_pixels as dp
         >>> frames = np.zeros((3, 2, 2), "u1")
@@ -639,8 +655,12 @@ class Encoder(TransferSyntaxEndpoint):
         [4, 4, 4]
         """
         with _EncodeRun(self, src, encoding_plugin, options) as run:
-            for data, _ in run.encode_frames(range(run.feed.count)):
-                yield data
+            frames = run.encode_frames(range(run.feed.count))
+            try:
+                for data, _ in frames:
+                    yield data
+            finally:
+                frames.close()  # a caller stopping early: the threads stop before the feed closes
 
 
 @functools.cache
@@ -665,6 +685,8 @@ class _EncodeRun:
     def __init__(self, encoder: Encoder, src: Any, plugin: str, options: dict[str, Any]) -> None:
         self.ts = ts = encoder.transfer_syntax
         self.options = dict(options)
+        self.workers = _check_workers(self.options.pop("workers", None))
+        self._pools: list[Generator[tuple[bytes, dict[str, Any]], None, None]] = []
         self.plugin = plugin
         self.feed = _open_feed(src, self.options)
         try:
@@ -691,17 +713,58 @@ class _EncodeRun:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for pool in list(self._pools):
+            pool.close()  # its threads stop before the feed they read is closed
         self.feed.close()
 
-    def encode_frames(self, indices: Iterable[int]) -> Iterator[tuple[bytes, dict[str, Any]]]:
-        """Yield ``(encoded bytes, info reported by the codec)`` per frame; for a video,
-        once: the stream of all the frames (PS3.5 A.4.5)."""
+    def encode_frames(self, indices: Iterable[int]) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
+        """Yield ``(encoded bytes, info reported by the codec)`` per frame, in order; for a
+        video, once: the stream of all the frames (PS3.5 A.4.5).
+
+        The frames after the first may be encoded on threads (:meth:`_in_parallel`).
+        """
         indices = list(indices)
         if self.ts.is_video:
             yield self.encode_video(indices)
             return
-        for index, arr in zip(indices, self.feed.frames(indices)):
+        frames = zip(indices, self.feed.frames(indices))
+        for index, arr in itertools.islice(frames, 1):
+            # The first frame is encoded alone: it picks the codec (and so whether threads help).
             yield self.encode_array(arr, index)
+        workers = self._workers(len(indices) - 1)
+        if workers > 1:
+            yield from self._in_parallel(frames, workers)
+        else:
+            for index, arr in frames:
+                yield self.encode_array(arr, index)
+
+    def _workers(self, frames: int) -> int:
+        """Threads for the remaining *frames*: as asked (``workers=``), else one per core when
+        the codec that encoded the first frame releases the GIL (threads would only contend)."""
+        if self.workers is not None:
+            return max(1, min(self.workers, frames))
+        codec = self._preferred
+        if frames > 1 and codec is not None and codec.releases_gil:
+            return max(1, min(os.cpu_count() or 1, frames))
+        return 1
+
+    def _in_parallel(
+        self, frames: Iterator[tuple[int, np.ndarray]], workers: int
+    ) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
+        """Encode *frames* on *workers* threads, yielding in order with a few frames in flight.
+
+        The feed is read by one thread at a time (:func:`~dicom_pixels.decoder.map_in_order`);
+        the run closes the pool before the feed, should its caller stop early.
+        """
+        from .decoder import map_in_order
+
+        pool = map_in_order(lambda pair: self.encode_array(pair[1], pair[0]), frames, workers)
+        self._pools.append(pool)
+        try:
+            yield from pool
+        finally:
+            pool.close()
+            self._pools.remove(pool)
 
     def _checked(self, arr: np.ndarray, index: int) -> np.ndarray:
         """The frame array, checked against the description and in its dtype."""
@@ -739,7 +802,12 @@ class _EncodeRun:
 
         def attempt(codec: Codec) -> tuple[Any, EncodeFrame]:
             frame = EncodeFrame(image=image, index=index, options=self.options)
-            return codec.load()(data(), frame), frame
+            if codec.releases_gil:
+                return codec.load()(data(), frame), frame
+            # Holding the GIL, it gains nothing from threads, and some such libraries keep
+            # global state (pylibjpeg-openjpeg crashes when two threads encode).
+            with _GIL_HOLDING_CODECS:
+                return codec.load()(data(), frame), frame
 
         codec, outcome, failures = try_codecs(self.codecs, self._preferred, attempt, (EncodingProfileError,))
         if codec is not None:
@@ -755,6 +823,18 @@ class _EncodeRun:
             + skipped
             + "\nTry another plugin with encoding_plugin=."
         )
+
+
+def _check_workers(value: Any) -> int | None:
+    """The ``workers=`` option: ``None`` (decide from the codec) or a positive integer."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidArgumentError(
+            f"'workers' must be a positive integer (the threads encoding frames), or None to use "
+            f"one per core when the codec releases the GIL, not {value!r}"
+        )
+    return int(value)
 
 
 def _open_feed(src: Any, options: dict[str, Any]) -> _Feed:

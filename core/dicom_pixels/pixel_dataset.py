@@ -66,7 +66,7 @@ _EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 #: What compress(**options) reads: encoding options, Image Pixel overrides and the
 #: options of the decode of the dataset's own pixels.
-COMPRESS_OPTIONS = ENCODING_OPTIONS | IMAGE_PIXEL_OPTIONS | {"decoding_plugin", "allow_excess_frames"}
+COMPRESS_OPTIONS = ENCODING_OPTIONS | IMAGE_PIXEL_OPTIONS | {"decoding_plugin", "allow_excess_frames", "workers"}
 
 
 @checked_signature
@@ -243,7 +243,8 @@ def compress(
     :param encapsulate_ext: always write an Extended Offset Table (PS3.5 A.4).
     :param generate_instance_uid: give the dataset a new SOP Instance UID.
     :param options: encoding options: ``j2k_cr``, ``j2k_psnr``, ``jls_error``,
-        ``quality``, ``use_mct``, plugin-specific ones.
+        ``quality``, ``use_mct``, plugin-specific ones; ``workers``: threads encoding
+        frames (default: one per core when the codec releases the GIL, else 1).
     :returns: *ds*.
     :raises EncodingProfileError: the image or an option does not fit *uid*; *ds*
         is unchanged.

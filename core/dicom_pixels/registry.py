@@ -85,7 +85,7 @@ KNOWN_PLUGINS: dict[str, tuple[str, ...]] = {
 
 #: Which built-in plugin distributions can *encode* each transfer syntax (by keyword).
 KNOWN_ENCODERS: dict[str, tuple[str, ...]] = {
-    "RLELossless": ("native", "pylibjpeg", "gdcm"),
+    "RLELossless": ("native", "imagecodecs", "pylibjpeg", "gdcm"),
     "DeflatedImageFrameCompression": ("native",),
     "JPEGBaseline8Bit": ("pillow", "imagecodecs"),
     "JPEGExtended12Bit": ("imagecodecs",),

@@ -21,9 +21,11 @@ long for a 16-bit length is written as ``UN``. Explicit VR Big Endian values
 are byte-swapped by VR. Explicit VR Little Endian elements are copied byte
 for byte.
 
-Memory stays near one frame: frame *i* is decoded, encoded and appended to a
-spool file, and values longer than 64 KiB (a 4 GiB private element) are copied
-from the source in 1 MiB chunks, never held whole. Nothing is left on disk, even
+Memory stays near a few frames: frames are decoded in order and encoded on
+``workers`` threads, each appended to a spool file as soon as it and the frames
+before it are done (at most ``2 * workers`` frames in flight), and values longer
+than 64 KiB (a 4 GiB private element) are copied from the source in 1 MiB
+chunks, never held whole. Nothing is left on disk, even
 after a kill: the spool is unlinked from its creation, and the output is
 assembled in a temporary that has no name until complete
 (:func:`~dicom_pixels.writer.atomic_output`), then renamed over the destination
@@ -288,7 +290,9 @@ def transcode(
     :param encapsulate_ext: write an Extended Offset Table (PS3.5 A.4).
     :param generate_instance_uid: a new SOP Instance UID; by default only when lossy.
     :param progress: called as ``progress(frames_done, frames_total)``.
-    :param options: encoding options (``j2k_cr``, ``jls_error``, ``quality``, ...).
+    :param options: encoding options (``j2k_cr``, ``jls_error``, ``quality``, ...);
+        ``workers``: threads encoding frames (default: one per core when the codec
+        releases the GIL, else 1), each frame written once it and those before it are done.
     :raises EncodingProfileError: the image or an option does not fit *uid*.
     :raises EncodeError: a frame could not be encoded, or ``verify`` found a difference.
     """

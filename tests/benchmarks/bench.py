@@ -540,6 +540,207 @@ def _overhead(raw: float | None, ours: float | None) -> str:
     return f"{(ours / raw - 1) * 100:+.1f}%" if raw and ours else "-"
 
 
+# -- encoding: transcode a native file, beside pydicom's compress + save_as ------------------------
+
+
+@dataclass(frozen=True)
+class EncodeWorkload:
+    """One encode benchmark: a native source file re-encoded as *target*."""
+
+    name: str
+    description: str
+    source: Workload  # the native file to encode (made and cached like a decode workload)
+    target: str
+    options: tuple[tuple[str, object], ...] = ()
+    pydicom_options: tuple[tuple[str, object], ...] = ()
+
+
+def _make_rgb_native(path: Path, scale: float) -> list[Path]:
+    arr = _rgb_like(_n(100, scale), 480, 640)
+    return [_write(path, arr, "1.2.840.10008.1.2.1", None, "RGB", 0)]
+
+
+_INT16_NATIVE = WORKLOADS[0]
+_RGB_NATIVE = Workload("rgb_native", "100 x 480x640 RGB, Explicit VR LE", "1.2.840.10008.1.2.1", _make_rgb_native)
+
+ENCODE_WORKLOADS = [
+    EncodeWorkload("encode_rle", "100 x 512x512 int16 -> RLE Lossless", _INT16_NATIVE, "1.2.840.10008.1.2.5"),
+    EncodeWorkload("encode_jpegls", "100 x 512x512 int16 -> JPEG-LS lossless", _INT16_NATIVE,
+                   "1.2.840.10008.1.2.4.80"),
+    EncodeWorkload("encode_j2k", "100 x 512x512 int16 -> JPEG 2000 lossless", _INT16_NATIVE,
+                   "1.2.840.10008.1.2.4.90"),
+    EncodeWorkload("encode_htj2k", "100 x 512x512 int16 -> HTJ2K lossless", _INT16_NATIVE,
+                   "1.2.840.10008.1.2.4.201"),
+    EncodeWorkload("encode_jpeg", "100 x 480x640 RGB -> JPEG Baseline (quality 90, 4:2:2)", _RGB_NATIVE,
+                   "1.2.840.10008.1.2.4.50"),
+    EncodeWorkload("encode_htj2k_lossy", "100 x 480x640 RGB -> HTJ2K lossy (PSNR 45 dB)", _RGB_NATIVE,
+                   "1.2.840.10008.1.2.4.203", options=(("j2k_psnr", [45]),)),
+]
+
+
+def _raw_encoder(target: str, arr: np.ndarray) -> tuple[Callable[[np.ndarray], object], str] | None:
+    """The backend call the default plugin makes per frame, to time the codec alone."""
+    import imagecodecs
+
+    if target == "1.2.840.10008.1.2.5":
+        def rle(frame: np.ndarray) -> object:
+            # PackBits of each byte plane, high byte first (PS3.5 G.2), as the plugin does.
+            planes = np.ascontiguousarray(frame.view(np.uint8).reshape(*frame.shape, 2)[..., ::-1].transpose(2, 0, 1))
+            return [imagecodecs.packbits_encode(plane) for plane in planes]
+
+        return rle, "imagecodecs PackBits"
+    if target == "1.2.840.10008.1.2.4.80":
+        return (lambda f: imagecodecs.jpegls_encode(f.view(np.uint16))), "imagecodecs"
+    if target == "1.2.840.10008.1.2.4.90":
+        return (lambda f: imagecodecs.jpeg2k_encode(f, codecformat="J2K", reversible=True,
+                                                     bitspersample=16)), "imagecodecs"
+    if target == "1.2.840.10008.1.2.4.201" and hasattr(imagecodecs, "htj2k_encode"):
+        return (lambda f: imagecodecs.htj2k_encode(f, reversible=True)), "imagecodecs"
+    if target == "1.2.840.10008.1.2.4.50":
+        return (lambda f: imagecodecs.jpeg8_encode(f, level=90, colorspace="RGB", outcolorspace="YCBCR",
+                                                    subsampling="422")), "imagecodecs"
+    if target == "1.2.840.10008.1.2.4.203" and hasattr(imagecodecs, "htj2k_encode"):
+        # One encode at a fixed quantisation step; the plugin searches the step per frame.
+        return (lambda f: imagecodecs.htj2k_encode(f, level=0.01, reversible=False)), "imagecodecs (one step)"
+    return None
+
+
+def measure_encode(library: str, path: Path, target: str, options: dict, plugin: str,
+                   workers: int | None) -> dict:
+    """Encode *path* as *target* with *library*; return seconds, ΔRSS and what was used.
+
+    ``dicom_pixels``: :func:`dicom_pixels.transcode` to a file (``workers`` threads, or the
+    default); ``pydicom``: ``dcmread`` + ``Dataset.compress`` + ``save_as`` with *plugin*;
+    ``raw``/``raw_all``: the backend on the frames held in memory (decoded beforehand), on
+    one thread or on one thread per core, keeping every encoded frame.
+    """
+    import tempfile
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    warnings.simplefilter("ignore")
+    import dicom_pixels as dp
+
+    out = Path(tempfile.mkdtemp()) / "out.dcm"
+    if library in ("raw", "raw_all"):
+        arr = dp.pixel_array(path)
+        found = _raw_encoder(target, arr)
+        if found is None:
+            return {"seconds": None, "drss_mb": None, "plugin": "-"}
+        func, what = found
+        func(arr[0])  # warm up
+        threads = 1 if library == "raw" else os.cpu_count() or 1
+        start_rss = _rss_kb()
+
+        def encode_all() -> None:
+            if threads == 1:
+                kept = [func(f) for f in arr]
+            else:
+                with ThreadPoolExecutor(threads) as pool:
+                    kept = list(pool.map(func, arr))
+            del kept
+
+        return {"seconds": _best_pass(encode_all), "drss_mb": _drss(start_rss), "plugin": what}
+    if library == "pydicom":
+        import pydicom
+
+        def encode_file() -> None:
+            ds = pydicom.dcmread(path)
+            ds.compress(target, encoding_plugin=plugin, **options)
+            ds.save_as(out, enforce_file_format=True)
+    else:
+        kwargs = dict(options)
+        if workers is not None:
+            kwargs["workers"] = workers
+
+        def encode_file() -> None:
+            dp.transcode(path, out, target, encoding_plugin=plugin, **kwargs)
+
+    encode_file()  # warm up imports and plugin discovery, outside the timing
+    start_rss = _rss_kb()
+    return {"seconds": _best_pass(encode_file), "drss_mb": _drss(start_rss),
+            "plugin": plugin or _our_encoder(target)}
+
+
+def _our_encoder(target: str) -> str:
+    import dicom_pixels as dp
+
+    available = dp.get_encoder(target).available_plugins
+    return available[0] if available else ""
+
+
+def run_encode_child(library: str, path: Path, target: str, options: dict, plugin: str = "",
+                     workers: int | None = None) -> dict:
+    cmd = [sys.executable, str(HERE), "--child", f"encode:{library}", "--plugin", plugin,
+           "--workers", "" if workers is None else str(workers), "--target", target,
+           "--options", json.dumps(options), str(path)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return {"seconds": None, "drss_mb": None, "plugin": plugin, "error": out.stderr.strip().splitlines()[-1:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pydicom_encoders(target: str) -> list[str]:
+    """pydicom's plugins that can encode *target* here (none: pydicom cannot)."""
+    from pydicom.pixels import get_encoder
+
+    try:
+        return list(get_encoder(target).available_plugins)
+    except (NotImplementedError, ValueError, KeyError):
+        return []
+
+
+def bench_encode(workloads: list[EncodeWorkload], workdir: Path, scale: float, repeat: int) -> list[dict]:
+    rows = []
+    for wl in workloads:
+        path = prepare(wl.source, workdir, scale)[0]
+        options = dict(wl.options)
+
+        def best(library: str, plugin: str = "", workers: int | None = None, path: Path = path,
+                 options: dict = options, target: str = wl.target) -> dict:
+            runs = [run_encode_child(library, path, target, options, plugin, workers) for _ in range(repeat)]
+            ok = [r for r in runs if r.get("seconds") is not None]
+            return min(ok, key=lambda r: r["seconds"]) if ok else runs[0]
+
+        ours = best("dicom_pixels")
+        if ours.get("seconds") is None:
+            print(f"{wl.name}: left out: {ours.get('error')}", flush=True)
+            continue
+        theirs_all = [best("pydicom", p) for p in pydicom_encoders(wl.target)]
+        theirs_ok = [r for r in theirs_all if r.get("seconds")]
+        theirs = min(theirs_ok, key=lambda r: r["seconds"]) if theirs_ok else {}
+        raw1, raw_all = best("raw"), best("raw_all")
+        with open(path, "rb") as f:
+            source_mb = len(f.read()) / 2**20
+        row = {
+            "workload": wl.name, "description": wl.description, "source_mb": source_mb,
+            "ours_s": ours["seconds"], "ours_drss_mb": ours.get("drss_mb"), "ours_plugin": ours.get("plugin"),
+            "pydicom_s": theirs.get("seconds"), "pydicom_drss_mb": theirs.get("drss_mb"),
+            "pydicom_plugin": theirs.get("plugin") or "cannot",
+            "raw1_s": raw1.get("seconds"), "raw_all_s": raw_all.get("seconds"), "raw_what": raw1.get("plugin"),
+        }
+        rows.append(row)
+        print(_format_encode_row(row), flush=True)
+    return rows
+
+
+ENCODE_HEADER = ("| encode workload | source MB | dicom-pixels transcode s (plugin) | ΔRSS MB "
+                 "| pydicom compress+save s (best plugin) | ΔRSS MB | speed vs pydicom | raw encoder "
+                 "1 thread s | raw encoder every core s | time / raw on every core |\n"
+                 "|---|---|---|---|---|---|---|---|---|---|")
+
+
+def _format_encode_row(r: dict) -> str:
+    def s(v: float | None) -> str:
+        return f"{v:.3f}" if v is not None else "-"
+
+    slower = f"{r['ours_s'] / r['raw_all_s']:.2f}x" if r.get("raw_all_s") else "-"
+    return (f"| {r['workload']} | {r['source_mb']:.1f} | {s(r['ours_s'])} ({r['ours_plugin']}) "
+            f"| {s(r['ours_drss_mb'])} | {s(r['pydicom_s'])} ({r['pydicom_plugin']}) "
+            f"| {s(r['pydicom_drss_mb'])} | {_ratio(r['ours_s'], r['pydicom_s'])} "
+            f"| {s(r['raw1_s'])} ({r['raw_what']}) | {s(r['raw_all_s'])} | {slower} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full workload sizes")
@@ -553,8 +754,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", default="", help=argparse.SUPPRESS)
     parser.add_argument("--workers", default="", help=argparse.SUPPRESS)
     parser.add_argument("--indices", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--target", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--options", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child and args.child.startswith("encode:"):
+        workers = int(args.workers) if args.workers else None
+        print(json.dumps(measure_encode(args.child.split(":", 1)[1], Path(args.paths[0]), args.target,
+                                        json.loads(args.options), args.plugin, workers)))
+        return 0
     if args.child:
         index = int(args.index) if args.index else None
         workers = int(args.workers) if args.workers else None
@@ -576,6 +784,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.markdown:
             with args.markdown.open("a") as f:
                 f.write("\n" + "\n".join(dask_lines) + "\n")
+    encodes = [w for w in ENCODE_WORKLOADS if args.only is None or w.name in args.only]
+    if encodes:
+        print(ENCODE_HEADER)
+        encode_rows = bench_encode(encodes, args.workdir, args.scale, args.repeat)
+        if args.markdown:
+            with args.markdown.open("a") as f:
+                f.write("\n" + ENCODE_HEADER + "\n" + "\n".join(_format_encode_row(r) for r in encode_rows) + "\n")
     return 0
 
 

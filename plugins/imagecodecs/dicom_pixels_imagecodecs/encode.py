@@ -17,6 +17,7 @@ exactly (the core then tries the next plugin).
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 
@@ -25,7 +26,10 @@ from dicom_pixels.errors import EncodeError
 
 from .decode import _htj2k_decoder
 
-__all__ = ["encode_htj2k", "encode_j2k", "encode_jpeg", "encode_jpeg_lossless", "encode_jpegls", "encode_jpegxl"]
+__all__ = [
+    "encode_htj2k", "encode_j2k", "encode_jpeg", "encode_jpeg_lossless", "encode_jpegls", "encode_jpegxl",
+    "encode_rle",
+]
 
 _LOSSLESS_J2K = frozenset({"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.92"})
 _DEFAULT_QUALITY = 90
@@ -293,3 +297,52 @@ def encode_jpegxl(arr: np.ndarray, frame: EncodeFrame) -> bytes:
             bitspersample=image.bits_stored,
         )
     )
+
+
+#: PS3.5 G.5: a 64-byte header of 16 unsigned longs (segment count, 15 offsets); at most 15 segments.
+_RLE_HEADER = 64
+_RLE_MAX_SEGMENTS = 15
+
+
+def encode_rle(arr: np.ndarray, frame: EncodeFrame) -> bytes:
+    """RLE Lossless (PS3.5 Annex G) with imagecodecs' PackBits, which releases the GIL.
+
+    One segment per byte of each sample, most significant byte first (G.2); each
+    segment PackBits-encoded row by row, runs never crossing a row (G.3.1), and
+    padded to an even length (G.5). The bytes differ from pydicom's encoder (a run
+    of two equal bytes may be written as literals), the decoded pixels do not.
+
+    >>> import numpy as np
+    >>> from dicom_pixels import EncodeFrame, ImageDescription
+    >>> image = ImageDescription(1, 4, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.5")
+    >>> encode_rle(np.array([[7, 7, 7, 7]], "u1"), EncodeFrame(image=image, index=0, options={}))[64:]
+    b'\\xfd\\x07'
+    """
+    import imagecodecs
+
+    image = frame.image
+    width = image.bits_allocated // 8
+    samples = image.samples_per_pixel
+    if image.bits_allocated % 8 or arr.dtype.kind not in "iub" or width * samples > _RLE_MAX_SEGMENTS:
+        raise EncodeError(
+            f"imagecodecs encodes RLE Lossless from integer samples of whole bytes in at most "
+            f"{_RLE_MAX_SEGMENTS} segments (PS3.5 G.5), not {samples} x {image.bits_allocated}-bit {arr.dtype}"
+        )
+    kind = "i" if arr.dtype.kind == "i" else "u"
+    little = np.ascontiguousarray(arr, dtype=np.dtype(f"<{kind}{width}"))
+    # One gather into (sample, byte, rows, cols) planes, byte k of a little-endian value
+    # being the k-th: G.2 wants the most significant first, so the bytes are reversed.
+    lanes = little.view(np.uint8).reshape(image.rows, image.columns, samples, width)
+    planes = np.ascontiguousarray(lanes[:, :, :, ::-1].transpose(2, 3, 0, 1))
+    pieces: list[bytes] = []
+    offsets = []
+    end = _RLE_HEADER
+    for plane in planes.reshape(samples * width, image.rows, image.columns):
+        segment = imagecodecs.packbits_encode(plane)
+        offsets.append(end)
+        pieces.append(segment)
+        if len(segment) % 2:
+            pieces.append(b"\x00")
+        end += len(segment) + len(segment) % 2
+    header = struct.pack(f"<{1 + len(offsets)}L", len(offsets), *offsets).ljust(_RLE_HEADER, b"\x00")
+    return b"".join([header, *pieces])
