@@ -61,3 +61,22 @@ def test_the_ct_files_carry_a_real_ct_header(tmp_path, monkeypatch):
     assert (first.Rows, first.Columns, first.BitsStored, first.PixelRepresentation) == (512, 512, 16, 1)
     assert first.SOPInstanceUID != second.SOPInstanceUID and len(first.SOPInstanceUID) <= 64
     assert first.InstanceNumber == 1 and second.InstanceNumber == 2
+
+
+def test_the_remote_section_counts_requests_and_bytes_of_one_frame_over_http(tmp_path):
+    pytest.importorskip("fsspec", reason="URLs are read through fsspec (the remote extra)")
+    pytest.importorskip("aiohttp", reason="fsspec's HTTP filesystem needs aiohttp")
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--only", "none", "--remote", "--scale", "0.05", "--repeat", "1",
+         "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("|")[1].split(":")[0].strip(): line.split("|")
+            for line in result.stdout.splitlines() if line.startswith("| dicom-pixels:") or line.startswith("| pydicom")}
+    ours = rows["dicom-pixels"]
+    requests, transferred, frame = int(ours[2]), float(ours[3]), float(ours[4])
+    # issue 14: one frame of a file with an offset table costs a few range requests and not
+    # much more than the header, the table and the frame (<= frame + 256 KiB)
+    assert requests <= 6 and transferred <= frame + 0.262, ours
+    assert int(rows["pydicom + fsspec"][2]) >= 1  # measured beside it, in the same run

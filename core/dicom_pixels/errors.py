@@ -46,7 +46,21 @@ __all__ = [
 
 
 class DicomPixelsError(Exception):
-    """Base class of every error raised by dicom-pixels."""
+    """Base class of every error raised by dicom-pixels.
+
+    Every error pickles (a Dask worker or a spawned process sends it back to the
+    caller), also the kinds that are both a ``ValueError`` and an ``OSError``
+    (:class:`DicomFileNotFoundError`), whose default reduction, and the one
+    ``distributed`` installs for every exception through tblib, cannot rebuild them.
+
+    >>> import pickle
+    >>> error = pickle.loads(pickle.dumps(DicomFileNotFoundError("No such file: 'a.dcm'")))
+    >>> type(error).__name__, str(error)
+    ('DicomFileNotFoundError', "No such file: 'a.dcm'")
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), self.args, self.__dict__ or None)
 
 
 class InvalidDicomError(DicomPixelsError, ValueError):

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -749,6 +750,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
     parser.add_argument("--markdown", type=Path, default=None, help="append the table to this file")
     parser.add_argument("--dask", action="store_true", help="also: Dask on threads and on a process cluster")
+    parser.add_argument("--remote", action="store_true",
+                        help="also: one frame of the random_frames slide over HTTP (requests and bytes)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--plugin", default="", help=argparse.SUPPRESS)
     parser.add_argument("--index", default="", help=argparse.SUPPRESS)
@@ -784,6 +787,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.markdown:
             with args.markdown.open("a") as f:
                 f.write("\n" + "\n".join(dask_lines) + "\n")
+    if args.remote:
+        remote_lines = bench_remote(args.workdir, args.scale)
+        if args.markdown:
+            with args.markdown.open("a") as f:
+                f.write("\n" + "\n".join(remote_lines) + "\n")
     encodes = [w for w in ENCODE_WORKLOADS if args.only is None or w.name in args.only]
     if encodes:
         print(ENCODE_HEADER)
@@ -879,6 +887,60 @@ def bench_dask(workdir: Path, scale: float, repeat: int) -> list[str]:
             client.close()
             cluster.close()
     return lines
+
+
+
+# -- Remote: one frame over HTTP, requests and bytes (issue 14) ---------------------------------------
+
+REMOTE_HEADER = ("| remote read (HTTP, Range) | requests | MB transferred | frame MB | s |\n"
+                 "|---|---|---|---|---|")
+
+
+def bench_remote(workdir: Path, scale: float) -> list[str]:
+    """One frame of the random_frames slide (JPEG tiles with a Basic Offset Table) read over
+    HTTP from a server with Range support on 127.0.0.1: requests and bytes for dicom-pixels
+    (a URL through fsspec) and for pydicom (``pixel_array`` on an fsspec file object with
+    its default read-ahead cache), with the frame's own size beside them. Each is timed on
+    its second call, as a data loader meets it."""
+    import fsspec
+    from pydicom.pixels import pixel_array as pydicom_pixel_array
+
+    import dicom_pixels as dp
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from streams_support import RangeServer
+
+    by_name = {w.name: w for w in WORKLOADS}
+    path = prepare(by_name["random_frames"], workdir, scale)[0]
+    server = RangeServer()
+    lines = [REMOTE_HEADER]
+    print(REMOTE_HEADER, flush=True)
+    try:
+        server.files["/slide.dcm"] = path.read_bytes()
+        url = server.url("/slide.dcm")
+        with dp.open_source(path) as src:
+            index = src.frame_count // 2
+            frame_mb = src.encoded_length(index) / 1e6
+        for library, read in (
+            ("dicom-pixels", lambda: dp.pixel_array(url, index=index)),
+            ("pydicom + fsspec", lambda: _pydicom_remote(fsspec, pydicom_pixel_array, url, index)),
+        ):
+            read()  # once first: imports, fsspec's session and event loop are not the read's cost
+            server.reset()
+            start = time.perf_counter()
+            read()
+            elapsed = time.perf_counter() - start
+            lines.append(f"| {library}: frame {index} of {path.name} | {server.requests} "
+                         f"| {server.bytes_served / 1e6:.3f} | {frame_mb:.3f} | {elapsed:.3f} |")
+            print(lines[-1], flush=True)
+    finally:
+        server.close()
+    return lines
+
+
+def _pydicom_remote(fsspec: Any, pixel_array: Callable[..., Any], url: str, index: int) -> object:
+    with fsspec.open(url, "rb") as f:
+        return pixel_array(f, index=index)
 
 
 if __name__ == "__main__":
