@@ -35,13 +35,19 @@ import numpy as np
 from . import codestream
 from .codec import DecodeFrame
 from .description import ImageDescription
-from .errors import DecodeError, DicomPixelsError, InvalidDicomError, InvalidPixelDescriptionError
+from .errors import (
+    DecodeError,
+    DicomPixelsError,
+    InvalidDicomError,
+    InvalidPixelDescriptionError,
+    OutputTooLargeError,
+)
 from .processing import convert_frame_color_space
 from .registry import Codec, TransferSyntaxEndpoint, manager
 from .source import open_source
 from .uid import TransferSyntax, lookup
 
-__all__ = ["DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder"]
+__all__ = ["DEFAULT_OPTIONS", "MAX_FRAME_PIXELS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder"]
 
 #: Options every decode starts from (as in pydicom 3); user options override them.
 DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": True, "view_only": False}
@@ -61,6 +67,14 @@ def _default_max_output_bytes() -> int:
 #: from the file, so a hostile header could otherwise ask for terabytes. A module
 #: attribute so that applications may change it; ``max_output_bytes=`` overrides it per call.
 MAX_OUTPUT_BYTES: int = _default_max_output_bytes()
+
+#: The most pixels (Rows x Columns) one encapsulated frame may declare, as Pillow's
+#: ``Image.MAX_IMAGE_PIXELS``: 2**28 (268 million), above the frames of whole-slide images
+#: (tiles of a few thousand pixels a side) and of mammograms (about 4000 x 5000). A codec can
+#: legitimately spend very few bytes on a huge flat image (JPEG 2000, JPEG-LS run mode), so a
+#: few kilobytes could otherwise claim gigabytes. Native frames are not limited: their bytes
+#: are in the file. Change the attribute, or pass ``max_frame_pixels=`` per call.
+MAX_FRAME_PIXELS: int = 2**28
 
 # The most an encoded frame can expand, for codecs where that is bounded: an RLE
 # replicate run is 2 bytes for up to 128 (PS3.5 G.3.1), deflate at most ~1032:1
@@ -257,6 +271,8 @@ class _Run:
         self._raw = False
         self._lock = threading.Lock()
         self.frame_info: dict[str, Any] | None = None
+        # A large frame read and checked by allocate(): (index, bytes, bit offset).
+        self._prefetched: tuple[int, bytes, int] | None = None
 
     def _can_read_directly(self) -> bool:
         """Whether native frames are stored exactly as the output holds them (then they are
@@ -277,8 +293,12 @@ class _Run:
     def __enter__(self) -> _Run:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
         self.close()
+        if exc is not None and not isinstance(exc, DicomPixelsError):
+            typed = _typed_resource_error(exc, f"the pixel data in {self.source.name}")
+            if typed is not None:
+                raise typed from exc
 
     def close(self) -> None:
         if self._owns_source:
@@ -294,7 +314,11 @@ class _Run:
     # -- codec calls -----------------------------------------------------------------------
 
     def _call_codecs(self, index: int, out: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
-        data, bit_offset = self.source.read_frame(index)
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched[0] == index:
+            _, data, bit_offset = prefetched
+        else:
+            data, bit_offset = self.source.read_frame(index)
         if self.ts.encapsulated:
             self._check_encoded_frame(index, len(data), data)
         info = codestream.inspect_frame(self.ts, data, self.image)
@@ -377,6 +401,11 @@ class _Run:
                 f"Pixel and (0028,0100) Bits Allocated are {image.rows}, {image.columns}, "
                 f"{image.samples_per_pixel} and {image.bits_allocated}",
             )
+        # A forged size (a few hundred bytes claiming 65535 x 65535) or a truncated stream:
+        # backends fill the missing part with filler instead of failing.
+        problem = codestream.implausible_size(self.ts, data, image)
+        if problem is not None:
+            self._refuse(index, f"{problem}; a {image.rows} x {image.columns} frame was declared")
 
     def _refuse(self, index: int, reason: str) -> None:
         """Raise the DecodeError of a frame that no plugin was given, in the usual format."""
@@ -390,16 +419,24 @@ class _Run:
             "bits_allocated=, photometric_interpretation=)"
         )
 
-    def allocate(self, shape: tuple[int, ...]) -> np.ndarray:
-        """An uninitialised output array, refused when larger than the output ceiling."""
+    def allocate(self, shape: tuple[int, ...], frame: int | None = None) -> np.ndarray:
+        """An uninitialised output array, refused when larger than the output ceiling.
+
+        Frames of encapsulated data larger than :data:`MAX_FRAME_PIXELS` are refused.
+        With *frame* (the array of that one frame): a large encapsulated frame is read
+        and checked first (:meth:`_check_encoded_frame`), so that a forged header
+        cannot make a few bytes allocate gigabytes; its bytes are then kept for the
+        decode.
+        """
         dtype = self.out_dtype
         nbytes = dtype.itemsize
         for n in shape:
             nbytes *= n
+        self._check_frame_pixels()
         limit = self.options.get("max_output_bytes")
         limit = MAX_OUTPUT_BYTES if limit is None else int(limit)
         if nbytes > limit:
-            raise InvalidPixelDescriptionError(
+            raise OutputTooLargeError(
                 f"Decoding the pixel data in {self.source.name} needs a {shape} {dtype} array of "
                 f"{nbytes} bytes, more than the {limit}-byte ceiling "
                 "(dicom_pixels.decoder.MAX_OUTPUT_BYTES): check (0028,0010) Rows, (0028,0011) "
@@ -407,14 +444,33 @@ class _Run:
                 "number of frames; if they are right, decode fewer frames (index= or "
                 "iter_pixels) or pass max_output_bytes= to raise the ceiling"
             )
+        if frame is not None and self.ts.encapsulated and nbytes >= _PRECHECK_ABOVE and frame >= 0:
+            data, bit_offset = self.source.read_frame(frame)
+            self._check_encoded_frame(frame, len(data), data)
+            self._prefetched = (frame, data, bit_offset)
         try:
             return np.empty(shape, dtype)
         except MemoryError:
-            raise InvalidPixelDescriptionError(
+            raise OutputTooLargeError(
                 f"Unable to allocate a {shape} {dtype} array of {nbytes} bytes to decode the "
                 f"pixel data in {self.source.name}: not enough memory; decode fewer frames "
                 "(index= or iter_pixels)"
             ) from None
+
+    def _check_frame_pixels(self) -> None:
+        """Refuse an encapsulated frame of more than :data:`MAX_FRAME_PIXELS` pixels."""
+        image = self.image
+        limit = self.options.get("max_frame_pixels")
+        limit = MAX_FRAME_PIXELS if limit is None else int(limit)
+        pixels = image.rows * image.columns
+        if self.ts.encapsulated and pixels > limit:
+            raise OutputTooLargeError(
+                f"The pixel data in {self.source.name} declares frames of {image.rows} x "
+                f"{image.columns} = {pixels} pixels ((0028,0010) Rows x (0028,0011) Columns), "
+                f"more than the {limit}-pixel ceiling for encapsulated frames "
+                "(dicom_pixels.decoder.MAX_FRAME_PIXELS), which guards against forged sizes: "
+                "if the file is trusted, pass max_frame_pixels= or raise the attribute"
+            )
 
     def precheck(self, total: int) -> None:
         """Before allocating a large volume, refuse frames that cannot fill it.
@@ -431,12 +487,30 @@ class _Run:
         data, _ = self.source.read_frame(0)
         self._check_encoded_frame(0, len(data), data)
         encoded_length = getattr(self.source, "encoded_length", None)
-        if encoded_length is not None and self.ts.family in _MAX_EXPANSION:
+        if encoded_length is None:
+            return
+        # Every frame shares the first one's image size, so its codestream's lower bound.
+        bound = codestream.minimum_length(self.ts, data, image)
+        for i in range(1, total) if bound is not None else ():
+            length = encoded_length(i)
+            if length < bound[0]:
+                self._refuse(i, f"its {length} bytes are fewer than the {bound[0]} that a "
+                             f"{image.rows} x {image.columns} frame needs ({bound[1]})")
+        if self.ts.family in _MAX_EXPANSION:
             for i in range(total):
                 self._check_encoded_frame(i, encoded_length(i), None)
 
     def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         """Decode frame *index* into *out* (the frame's slice) and correct it in place."""
+        try:
+            return self._decode_into(index, out)
+        except (MemoryError, RecursionError) as exc:
+            if isinstance(exc, DicomPixelsError):
+                raise
+            typed = _typed_resource_error(exc, f"frame {index} of the pixel data in {self.source.name}")
+            raise typed from exc
+
+    def _decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         if self._direct and out.flags.c_contiguous and self.source.readinto_native_frame(index, out):  # type: ignore[attr-defined]
             info: dict[str, Any] = {}
         else:
@@ -452,7 +526,7 @@ class _Run:
         if not self.ts.encapsulated:
             data, _ = self.source.read_frame(index)
             return data, meta
-        out = self.allocate(image.frame_shape)
+        out = self.allocate(image.frame_shape, frame=index)
         result, info = self._call_codecs(index, out)
         if result is None:
             data = out.tobytes()
@@ -594,7 +668,7 @@ class _Run:
         if index is not None:
             if index < 0:
                 raise InvalidDicomError("'index' must be greater than or equal to 0")
-            out = self.allocate(image.frame_shape)
+            out = self.allocate(image.frame_shape, frame=index)
             info = self.decode_into(index, out)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
@@ -641,7 +715,7 @@ class _Run:
         self._raw = raw
         image = self.image
         for i in range(self.frame_total) if indices is None else indices:
-            out = self.allocate(image.frame_shape)
+            out = self.allocate(image.frame_shape, frame=i)
             info = self.decode_into(i, out)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
@@ -704,6 +778,22 @@ def run_in_threads(work: Callable[[int], object], end: int, workers: int, *, sta
         raise
     if errors:
         raise errors[min(errors)]
+
+
+def _typed_resource_error(exc: BaseException, what: str) -> DicomPixelsError | None:
+    """The typed error for a ``MemoryError`` or ``RecursionError`` raised while decoding
+    *what*; ``None`` for any other exception."""
+    if isinstance(exc, MemoryError):
+        return OutputTooLargeError(
+            f"Ran out of memory decoding {what}: decode fewer frames at a time (index= or "
+            "iter_pixels), or lower max_output_bytes= so that a hostile file is refused sooner"
+        )
+    if isinstance(exc, RecursionError):
+        return DecodeError(
+            f"Decoding {what} nested deeper than Python's recursion limit: the data is "
+            "corrupt or hostile"
+        )
+    return None
 
 
 def _output_dtype(image: ImageDescription, ts: TransferSyntax) -> np.dtype:
