@@ -406,28 +406,37 @@ def _ceil_div(a: int, b: int) -> int:
 
 
 def minimum_length(
-    ts: TransferSyntax, data: bytes, image: ImageDescription | None
+    ts: TransferSyntax, data: bytes, image: ImageDescription | None, *, with_header: bool = True
 ) -> tuple[int, str] | None:
     """The fewest bytes a valid frame with this header can have, and why; ``None`` when unknown.
 
     From the JPEG/JPEG-LS SOF or J2K SIZ (image size, components, coding process) or, for
-    RLE, from Rows x Columns: every frame of an image shares the bound, so the decoder also
-    checks the other frames' encoded lengths with it before allocating a large volume.
+    RLE, from Rows x Columns. ``with_header=False`` leaves out this frame's JPEG/JPEG-LS
+    marker segments before the scan: the bound then holds for every frame of the image
+    (other frames may carry fewer APPn segments), and the decoder checks the other frames'
+    encoded lengths with it before allocating a large volume.
 
     >>> from dicom_pixels.uid import lookup
     >>> sof = b"\\xff\\xd8\\xff\\xc2\\x00\\x0b\\x08\\xff\\xff\\xff\\xff\\x01\\x01\\x11\\x00"
-    >>> minimum_length(lookup("JPEGExtended12Bit"), sof, None)[0]
-    8388608
+    >>> minimum_length(lookup("JPEGExtended12Bit"), sof, None)[0]  # 65535**2 / 64 bits and EOI
+    8388610
     """
     family = ts.family
-    if family == "jpeg":
-        return _jpeg_minimum(jpeg_parameters(data))
-    if family == "jpegls":
+    if family in ("jpeg", "jpegls"):
         params = jpeg_parameters(data)
-        if "width" not in params or params.get("sof") != 0xF7:
+        if family == "jpeg":
+            bound = _jpeg_minimum(params)
+        elif "width" in params and params.get("sof") == 0xF7:
+            bits = params["height"] * _ceil_div(params["width"], _JLS_LONGEST_RUN_PER_BIT)
+            bound = _ceil_div(bits, 8), "1 bit per line in JPEG-LS run mode (ISO/IEC 14495-1 A.7.1.2)"
+        else:
+            bound = None
+        if bound is None:
             return None
-        bits = params["height"] * _ceil_div(params["width"], _JLS_LONGEST_RUN_PER_BIT)
-        return _ceil_div(bits, 8), "at least 1 bit per line in JPEG-LS run mode (ISO/IEC 14495-1 A.7.1)"
+        # The entropy-coded data follows the header up to the first scan's SOS segment,
+        # and is followed by the EOI marker.
+        header = _header_length(data) if with_header else 0
+        return header + bound[0] + len(_JPEG_END), bound[1]
     if family in ("j2k", "htj2k"):
         return _j2k_minimum(data)
     if family == "rle" and image is not None:
@@ -439,6 +448,23 @@ def minimum_length(
             "(PS3.5 G.3.1, G.5)",
         )
     return None
+
+
+def _header_length(data: bytes) -> int:
+    """Bytes of a JPEG/JPEG-LS codestream up to the end of its first SOS marker segment
+    (10918-1 B.2.1: SOI, marker segments, SOS), or 0 when there is no readable one."""
+    offset = 2
+    for _ in range(_MAX_SEGMENTS):
+        if data[offset : offset + 1] != b"\xff" or offset + 4 > len(data):
+            return 0
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
+        if marker == 0xDA:
+            return offset
+    return 0
 
 
 def _rle_segment_minimum(image: ImageDescription) -> int:
@@ -513,8 +539,15 @@ def _j2k_minimum(data: bytes) -> tuple[int, str] | None:
     return tiles * per_tile, "14 bytes per tile-part and 1 per packet (ISO/IEC 15444-1 A.4, B.10)"
 
 
+def _padding(data: bytes) -> int:
+    """Bytes after the final EOI/EOC marker: fragments are padded to even length
+    (PS3.5 A.4) with 0x00, and by some writers with 0xFF."""
+    tail = bytes(data[-64:])
+    stripped = tail.rstrip(b"\x00\xff")
+    return len(tail) - len(stripped) if stripped.endswith(_JPEG_END) else 0
+
+
 def _lacks_end_marker(ts: TransferSyntax, data: bytes) -> str | None:
-    # Fragments are padded to even length (PS3.5 A.4): 0x00, and by some writers 0xFF.
     if bytes(data[-64:]).rstrip(b"\x00\xff").endswith(_JPEG_END):
         return None
     marker = "EOC" if ts.family in ("j2k", "htj2k") else "EOI"
@@ -535,15 +568,20 @@ def implausible_size(ts: TransferSyntax, data: bytes, image: ImageDescription | 
     >>> from dicom_pixels.uid import lookup
     >>> sof = b"\\xff\\xd8\\xff\\xc2\\x00\\x0b\\x08\\xff\\xff\\xff\\xff\\x01\\x01\\x11\\x00\\xff\\xd9"
     >>> print(implausible_size(lookup("JPEGExtended12Bit"), sof, None))
-    its 17 bytes are fewer than the 8388608 that its header's image size needs (1 bit per 8 x 8 block in a DC scan (ISO/IEC 10918-1 G.1.2.1))
+    its 17 bytes are fewer than the 8388610 that its header's image size needs (1 bit per 8 x 8 block in a DC scan (ISO/IEC 10918-1 G.1.2.1))
     >>> small = sof.replace(b"\\xff\\xff\\xff\\xff", b"\\x00\\x08\\x00\\x08")
     >>> print(implausible_size(lookup("JPEGExtended12Bit"), small[:-2], None))
     its codestream does not end with an EOI marker (0xffd9): it is truncated, and a decoder would fill the rest of the frame with made-up values
     """
+    marked = ts.family in ("jpeg", "jpegls", "j2k", "htj2k")
+    length = len(data) - (_padding(data) if marked else 0)
     bound = minimum_length(ts, data, image)
-    if bound is not None and len(data) < bound[0]:
-        return f"its {len(data)} bytes are fewer than the {bound[0]} that its header's image size needs ({bound[1]})"
-    if ts.family in ("jpeg", "jpegls", "j2k", "htj2k") and len(data) > 2:
+    if bound is not None and length < bound[0]:
+        return (
+            f"its {length} bytes are fewer than the {bound[0]} that its header's image size "
+            f"needs ({bound[1]})"
+        )
+    if marked and len(data) > 2:
         return _lacks_end_marker(ts, data)
     if ts.family == "rle" and image is not None:
         return _rle_short_segment(data, image)

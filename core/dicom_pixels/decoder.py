@@ -482,6 +482,7 @@ class _Run:
         whose own errors are more precise.
         """
         image = self.image
+        self._check_frame_pixels()
         if not self.ts.encapsulated or total * image.frame_length < _PRECHECK_ABOVE:
             return
         data, _ = self.source.read_frame(0)
@@ -490,12 +491,14 @@ class _Run:
         if encoded_length is None:
             return
         # Every frame shares the first one's image size, so its codestream's lower bound.
-        bound = codestream.minimum_length(self.ts, data, image)
-        for i in range(1, total) if bound is not None else ():
-            length = encoded_length(i)
-            if length < bound[0]:
-                self._refuse(i, f"its {length} bytes are fewer than the {bound[0]} that a "
-                             f"{image.rows} x {image.columns} frame needs ({bound[1]})")
+        bound = codestream.minimum_length(self.ts, data, image, with_header=False)
+        if bound is not None:
+            least, why = bound
+            for i in range(1, total):
+                length = encoded_length(i)
+                if length < least:
+                    self._refuse(i, f"its {length} bytes are fewer than the {least} that a "
+                                 f"{image.rows} x {image.columns} frame needs ({why})")
         if self.ts.family in _MAX_EXPANSION:
             for i in range(total):
                 self._check_encoded_frame(i, encoded_length(i), None)
@@ -508,6 +511,8 @@ class _Run:
             if isinstance(exc, DicomPixelsError):
                 raise
             typed = _typed_resource_error(exc, f"frame {index} of the pixel data in {self.source.name}")
+            if typed is None:
+                raise
             raise typed from exc
 
     def _decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
