@@ -416,11 +416,11 @@ def _structured_params(rng: random.Random, kind: str) -> dict[str, Any]:
     raise ValueError(f"unknown generator {kind!r}")
 
 
-def structured_recipe(rng: random.Random, plugin: str = "") -> dict[str, Any]:
-    """One structure-aware case: a generated input, decoded under the real ceilings
-    (``MAX_OUTPUT_BYTES`` and ``MAX_FRAME_PIXELS`` as shipped), the worker's memory limit
-    and time limit being the case's budgets."""
-    kind = rng.choice(sorted(GENERATORS))
+def structured_recipe(rng: random.Random, plugin: str = "", kinds: list[str] | None = None) -> dict[str, Any]:
+    """One structure-aware case from one of *kinds* (default: every generator): a generated
+    input, decoded under the real ceilings (``MAX_OUTPUT_BYTES`` and ``MAX_FRAME_PIXELS`` as
+    shipped), the worker's memory limit and time limit being the case's budgets."""
+    kind = rng.choice(sorted(kinds or GENERATORS))
     return {"seed": f"generated:{kind}", "params": _structured_params(rng, kind), "mutations": [],
             "index": rng.choice((0, 0, 1, 7)), "plugin": plugin, "ceilings": "real"}
 
@@ -1080,7 +1080,7 @@ def plugin_seeds(plugin: str, seeds: list[str]) -> list[str]:
 
 
 def generate(
-    seed: int, plugins: list[str], seeds: list[str], structured: float = 0.0
+    seed: int, plugins: list[str], seeds: list[str], structured: float = 0.0, kinds: list[str] | None = None
 ) -> Iterator[dict[str, Any]]:
     """An endless, reproducible stream of recipes (round robin over plugins and their seeds);
     a *structured* fraction of them from the structure-aware generators."""
@@ -1092,7 +1092,7 @@ def generate(
         for plugin, chosen in per_plugin.items():
             rng = random.Random(f"{seed}:{counter}:{plugin}")
             if structured and rng.random() < structured:
-                yield structured_recipe(rng, plugin)
+                yield structured_recipe(rng, plugin, kinds)
             else:
                 name = rng.choice(chosen)
                 yield make_recipe(rng, name, structures[name], plugin)
@@ -1143,14 +1143,16 @@ def fuzz(
     corpus: Path | None = CORPUS,
     seeds: list[str] | None = None,
     structured: float = 0.0,
+    kinds: list[str] | None = None,
     log: Callable[[str], None] = lambda s: None,
 ) -> Report:
     """Run cases until *cases* are done or *minutes* have passed; save new findings to *corpus*.
 
-    *structured*: the fraction of cases from the structure-aware generators (1 = only those).
+    *structured*: the fraction of cases from the structure-aware generators (1 = only
+    those), drawn from *kinds* (default: all of :data:`GENERATORS`).
     """
     report = Report()
-    recipes = generate(seed, plugins or [""], seeds or seed_names(), structured)
+    recipes = generate(seed, plugins or [""], seeds or seed_names(), structured, kinds)
     lock = threading.Lock()
     deadline = time.monotonic() + 60 * minutes if minutes else None
     start = time.monotonic()
@@ -1210,6 +1212,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay", type=Path, nargs="*", help="replay saved recipes and print their outcome")
     parser.add_argument("--structured", type=float, default=0.25,
                         help="fraction of cases from the structure-aware generators (0 to 1)")
+    parser.add_argument("--skip-generator", action="append", default=[], choices=sorted(GENERATORS),
+                        help="leave out a structure-aware generator (repeatable)")
     args = parser.parse_args(argv)
     if args.worker:
         worker_main()
@@ -1229,7 +1233,9 @@ def main(argv: list[str] | None = None) -> int:
         plugins = [""] + [p.name for p in dp.plugins() if p.is_available]
     minutes = args.minutes if args.minutes is not None else (None if args.cases else 60)
     report = fuzz(seed=args.seed, cases=args.cases, minutes=minutes, plugins=plugins, jobs=args.jobs,
-                  corpus=args.corpus, structured=args.structured, log=lambda s: print(s, flush=True))
+                  corpus=args.corpus, structured=args.structured,
+                  kinds=[k for k in GENERATORS if k not in args.skip_generator],
+                  log=lambda s: print(s, flush=True))
     print(report.summary())
     return 1 if report.findings else 0
 
