@@ -397,9 +397,14 @@ def _structured_params(rng: random.Random, kind: str) -> dict[str, Any]:
     """Random parameters for a generator, from the sizes where ceilings and bounds bite."""
     sizes = (8, 64, 512, 4096, 16385, 30000, 65535)
     if kind == "jpeg_size":
-        return {"width": rng.choice(sizes), "height": rng.choice(sizes), "progressive": rng.random() < 0.6,
-                "scan_fraction": rng.choice((0.0, 0.001, 0.5, 0.99, 1.0, 1.0, 1.5)),
-                "eoi": rng.random() < 0.8}
+        width, height = rng.choice(sizes), rng.choice(sizes)
+        fraction = rng.choice((0.0, 0.001, 0.5, 0.99, 1.0, 1.0, 1.5))
+        if fraction >= 1 and (1 << 24) < width * height <= (1 << 28):
+            # A valid image under MAX_FRAME_PIXELS: its legitimate decode of hundreds of
+            # megabytes would take longer than the case's time budget; keep it to 16 Mpixels.
+            height = max(8, (1 << 24) // width)
+        return {"width": width, "height": height, "progressive": rng.random() < 0.6,
+                "scan_fraction": fraction, "eoi": rng.random() < 0.8}
     if kind == "rle_literals":
         return {"rows": rng.choice((1, 64, 256, 1024)), "columns": rng.choice((1, 63, 512, 2048)),
                 "run": rng.choice((1, 1, 2, 3, 127, 128)), "short_by": rng.choice((0, 0, 0, 1, 2, 1000))}
