@@ -774,6 +774,23 @@ def mut_codestream(rng: random.Random, st: Structure) -> list[Op]:
     return mut_bitflip(rng, st)
 
 
+def mut_declared_dimensions(rng: random.Random, st: Structure) -> list[Op]:
+    """Rows, Columns and the first frame's SOF or SIZ image size set alike (structure-aware:
+    the header checks pass, so the stream's length against the declared size is what is
+    tested), from sizes around the bounds and ceilings."""
+    rows_field, columns_field = st.image_pixel.get("rows"), st.image_pixel.get("columns")
+    cs = st.codestream
+    if rows_field is None or columns_field is None or not ("sof" in cs or "siz" in cs):
+        return mut_codestream(rng, st)
+    rows, columns = (rng.choice((1, 8, 255, 4096, 16384, 16385, 65535)) for _ in range(2))
+    ops = [_set(rows_field.value_at, _pack(rows, 2, rows_field.little)),
+           _set(columns_field.value_at, _pack(columns, 2, columns_field.little))]
+    if "sof" in cs:  # FFCx, Lf, P, Y, X (10918-1 B.2.2)
+        return [*ops, _set(cs["sof"] + 5, _pack(rows, 2, False)), _set(cs["sof"] + 7, _pack(columns, 2, False))]
+    siz = cs["siz"]  # FF51, Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz (15444-1 A.5.1)
+    return [*ops, _set(siz + 6, _pack(columns, 4, False) + _pack(rows, 4, False) + bytes(8))]
+
+
 MUTATORS: dict[str, Callable[[random.Random, Structure], list[Op]]] = {
     "truncate": mut_truncate,
     "bitflip": mut_bitflip,
@@ -787,10 +804,11 @@ MUTATORS: dict[str, Callable[[random.Random, Structure], list[Op]]] = {
     "basic_offset_table": mut_basic_offset_table,
     "extended_offsets": mut_extended_offsets,
     "codestream": mut_codestream,
+    "declared_dimensions": mut_declared_dimensions,
 }
 _WEIGHTS = {"truncate": 2, "bitflip": 2, "overwrite": 1, "element_length": 2, "image_pixel": 4,
             "number_of_frames": 2, "photometric": 1, "transfer_syntax": 1, "item": 3,
-            "basic_offset_table": 2, "extended_offsets": 2, "codestream": 4}
+            "basic_offset_table": 2, "extended_offsets": 2, "codestream": 4, "declared_dimensions": 2}
 
 
 def make_recipe(rng: random.Random, seed: str, st: Structure, plugin: str = "") -> dict[str, Any]:
