@@ -539,16 +539,27 @@ def _j2k_minimum(data: bytes) -> tuple[int, str] | None:
     return tiles * per_tile, "14 bytes per tile-part and 1 per packet (ISO/IEC 15444-1 A.4, B.10)"
 
 
+def _unpadded_end(data: bytes) -> int:
+    """Where a codestream ends before its padding: fragments are padded to even length
+    (PS3.5 A.4) with 0x00, by some writers with 0xFF or more than one byte."""
+    window = 64
+    while True:
+        tail = bytes(data[-window:])
+        stripped = tail.rstrip(b"\x00\xff")
+        if stripped or window >= len(data):
+            return len(data) - len(tail) + len(stripped)
+        window *= 4
+
+
 def _padding(data: bytes) -> int:
-    """Bytes after the final EOI/EOC marker: fragments are padded to even length
-    (PS3.5 A.4) with 0x00, and by some writers with 0xFF."""
-    tail = bytes(data[-64:])
-    stripped = tail.rstrip(b"\x00\xff")
-    return len(tail) - len(stripped) if stripped.endswith(_JPEG_END) else 0
+    """Bytes after the final EOI/EOC marker (0 when it does not end with one)."""
+    end = _unpadded_end(data)
+    return len(data) - end if data[end - 2 : end] == _JPEG_END else 0
 
 
 def _lacks_end_marker(ts: TransferSyntax, data: bytes) -> str | None:
-    if bytes(data[-64:]).rstrip(b"\x00\xff").endswith(_JPEG_END):
+    end = _unpadded_end(data)
+    if data[end - 2 : end] == _JPEG_END:
         return None
     marker = "EOC" if ts.family in ("j2k", "htj2k") else "EOI"
     return (
