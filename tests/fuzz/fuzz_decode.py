@@ -13,6 +13,14 @@ Pixel, Planar Configuration, Pixel Representation, Number of Frames), the
 Transfer Syntax UID, and codestream headers (JPEG/JPEG-LS SOF, J2K SIZ, the
 RLE header).
 
+Structure-aware generators (``GENERATORS``) build what byte mutations cannot reach,
+because every structure in it must agree: a flat JPEG of any declared size whose scan
+spends a chosen fraction of the bits its size needs, RLE frames of literal runs,
+floods of empty fragment items, deflated datasets of high ratio, sequences nested
+thousands deep, native data in excess of the header's frames; the
+``declared_dimensions`` mutator sets Rows/Columns and a seed's SOF or SIZ alike.
+Generated cases run under the shipped ceilings (``--structured`` sets their share).
+
 Each mutated input is decoded with ``dp.pixel_array(bytes)`` (all frames, then
 ``index=`` one frame) in a *worker subprocess* under a time limit (SIGALRM, and
 a hard kill by the parent) and a memory ceiling (RLIMIT_AS), with
@@ -30,6 +38,7 @@ Usage::
     python tests/fuzz/fuzz_decode.py --minutes 60            # until the time is up
     python tests/fuzz/fuzz_decode.py --cases 200 --seed 0    # fixed, short (CI smoke)
     python tests/fuzz/fuzz_decode.py --plugin gdcm --minutes 10
+    python tests/fuzz/fuzz_decode.py --structured 1 --minutes 30  # structure-aware cases only
     python tests/fuzz/fuzz_decode.py --replay tests/fuzz/corpus/some-finding.json
 """
 
