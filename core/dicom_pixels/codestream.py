@@ -440,8 +440,11 @@ def minimum_length(
     if family in ("j2k", "htj2k"):
         return _j2k_minimum(data)
     if family == "rle" and image is not None:
-        # PS3.5 G.2: one segment per byte of each sample, each decoding to Rows x Columns.
-        segments = image.samples_per_pixel * max(image.bits_allocated // 8, 1)
+        # PS3.5 G.2: one segment per byte of each sample, each decoding to Rows x Columns;
+        # the count the header declares (G.5) when it is valid, so that a header with the
+        # wrong count is reported as such by the plugins.
+        declared = int.from_bytes(bytes(data[:4]), "little") if len(data) >= 4 else 0
+        segments = declared if 1 <= declared <= 15 else image.samples_per_pixel * max(image.bits_allocated // 8, 1)
         return (
             _RLE_HEADER_LENGTH + segments * _rle_segment_minimum(image),
             f"a 64-byte header and {segments} segment(s) of at least 2 bytes per 128 pixels "
