@@ -293,3 +293,30 @@ def test_a_recursion_error_while_decoding_is_a_decode_error_naming_the_source(in
         dp.pixel_array(_RecursingFrames([b""], image, name="deep.dcm"), index=index)
     assert "deep.dcm" in str(info.value) and isinstance(info.value.__cause__, RecursionError)
 
+
+
+def _resized(name: str, rows: int, columns: int) -> FramesSource:
+    """The first frame of a pydicom test file, its SOF or SIZ and description set to rows x columns."""
+    import pydicom
+
+    (image, data), *_ = _frames_of(Path(pydicom.__file__).parent / "data" / "test_files" / name)
+    buf = bytearray(data)
+    if buf[:4] == b"\xff\x4f\xff\x51":  # SIZ: Xsiz, Ysiz, XOsiz, YOsiz (15444-1 A.5.1)
+        buf[8:24] = struct.pack(">4L", columns, rows, 0, 0)
+    else:
+        sof = next(i for i in range(2, len(buf) - 1) if buf[i] == 0xFF and buf[i + 1] in (0xC0, 0xC1, 0xC3, 0xF7))
+        buf[sof + 5 : sof + 9] = struct.pack(">HH", rows, columns)
+    return FramesSource([bytes(buf)], image.replace(rows=rows, columns=columns))
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("MR_small_jpeg_ls_lossless.dcm", "1 bit per line in JPEG-LS run mode"),
+        ("MR_small_jp2klossless.dcm", "14 bytes per tile-part"),
+        ("SC_rgb_jpeg_dcmtk.dcm", "2 bits per 8 x 8 block per component"),
+    ],
+)
+def test_a_real_codestream_declaring_65535_squared_is_refused_by_its_family_rule(name, rule):
+    with pytest.raises(DecodeError, match=rule):
+        dp.pixel_array(_resized(name, 65535, 65535), index=0, max_frame_pixels=2**33, max_output_bytes=2**40)
