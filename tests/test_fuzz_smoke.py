@@ -82,3 +82,35 @@ def test_a_worker_whose_memory_has_grown_is_replaced_after_its_case(tmp_path):
     ) as worker:
         assert [worker.run({"seed": "x"}) for _ in range(3)] == [{"outcome": "error"}] * 3
     assert worker.recycled == 3 and starts.read_text() == "xxx"
+
+
+def test_structure_aware_recipes_are_reproducible_and_build_files_the_reader_accepts():
+    first = fuzz.generate(3, [""], fuzz.seed_names()[:2], structured=1.0, kinds=["jpeg_size", "rle_literals"])
+    second = fuzz.generate(3, [""], fuzz.seed_names()[:2], structured=1.0, kinds=["jpeg_size", "rle_literals"])
+    recipes = [next(first) for _ in range(8)]
+    assert recipes == [next(second) for _ in range(8)]
+    assert {r["seed"] for r in recipes} <= {"generated:jpeg_size", "generated:rle_literals"}
+    assert all(r["ceilings"] == "real" for r in recipes)
+    from dicom_pixels.reader import read_dicom
+
+    for recipe in recipes:
+        with read_dicom(fuzz.recipe_bytes(recipe)) as dicom:
+            assert dicom.pixel is not None, recipe
+
+
+def test_a_structure_aware_case_runs_under_the_shipped_output_ceiling():
+    # The worker lowers MAX_OUTPUT_BYTES for mutated seeds; generated cases get it back.
+    import dicom_pixels.decoder as decoder
+
+    shipped = decoder.MAX_OUTPUT_BYTES
+    fuzz._SHIPPED_MAX_OUTPUT_BYTES[:] = [shipped]
+    decoder.MAX_OUTPUT_BYTES = 1000
+    try:
+        recipe = {"seed": "generated:jpeg_size", "mutations": [], "index": 0, "plugin": "", "ceilings": "real",
+                  "params": {"width": 64, "height": 64, "progressive": False, "scan_fraction": 1.0, "eoi": True}}
+        assert fuzz.run_recipe(recipe) == {"outcome": "ok"}
+        assert fuzz.run_recipe(dict(recipe, ceilings="lowered"))["outcome"] == "error"
+        assert decoder.MAX_OUTPUT_BYTES == 1000
+    finally:
+        decoder.MAX_OUTPUT_BYTES = shipped
+        fuzz._SHIPPED_MAX_OUTPUT_BYTES.clear()

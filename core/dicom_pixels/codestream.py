@@ -28,11 +28,13 @@ from .uid import TransferSyntax
 
 __all__ = [
     "header_mismatch",
+    "implausible_size",
     "inspect_frame",
     "j2k_parameters",
     "j2k_siz",
     "jpeg_header_problem",
     "jpeg_parameters",
+    "minimum_length",
 ]
 
 _SOF = {bytes([0xFF, m]) for m in (*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0), 0xF7)}
@@ -165,6 +167,9 @@ def _parse_jpeg(src: bytes) -> dict[str, Any]:
             )
             return info
         info["component_ids"] = [src[offset + 10 + 3 * i] for i in range(components)]
+        info["sof"] = marker[1]
+        # Hi (high nibble) and Vi of each component (10918-1 B.2.2), for the size rules.
+        info["sampling"] = [divmod(src[offset + 11 + 3 * i], 16) for i in range(components)]
         if marker != b"\xff\xf7":
             return info
         offset += 2 + int.from_bytes(src[offset + 2 : offset + 4], "big")
@@ -366,4 +371,232 @@ def _rle_header_problem(data: bytes) -> str | None:
                 f"{len(data)}-byte frame or before the header or the previous segment (PS3.5 G.5)"
             )
         previous = offset
+    return None
+
+
+# -- size plausibility ---------------------------------------------------------------------------
+
+# Each rule below is a lower bound on the bits a *valid* codestream spends, derived from
+# the coding process; a frame shorter than its bound is truncated or forged (a few hundred
+# bytes claiming 65535 x 65535). Real files are far above the bounds, which are checked
+# against every pydicom test file and bundled example in tests/test_hostile_bombs.py.
+_JPEG_SEQUENTIAL_DCT = (0xC0, 0xC1)  # Huffman, baseline and extended (10918-1 Annex F)
+_JPEG_PROGRESSIVE_DCT = (0xC2,)  # Huffman (Annex G)
+_JPEG_LOSSLESS = (0xC3,)  # Huffman (Annex H)
+_JPEG_ARITHMETIC_DCT = (0xC9, 0xCA)  # Annex D coding of processes F and G
+_JPEG_ARITHMETIC_LOSSLESS = (0xCB,)
+# The QM coder's smallest probability estimate is Qe = 0x0001 against an interval A of at
+# least 0x8000 (10918-1 Table D.2), so one decision costs more than 1/65536 bit.
+_ARITHMETIC_DECISIONS_PER_BIT = 65536
+# JPEG-LS run mode (14495-1 A.7.1.2): one '1' bit covers at most 2**J = 2**15 samples of a
+# run (J[31] = 15, Table A.13); a run that reaches the end of a line costs one more bit when
+# samples remain, so each line costs at least ceil(columns / 2**15) bits.
+_JLS_LONGEST_RUN_PER_BIT = 1 << 15
+# JPEG 2000 (15444-1 A.4.2, A.4.3, B.10): each tile has a tile-part of at least an SOT
+# marker segment (12 bytes) and an SOD marker (2 bytes), and each tile-component at least
+# one packet of its lowest resolution, whose header is byte aligned: one byte when empty.
+_J2K_TILE_PART_BYTES = 14
+# PS3.5 G.3.1: a PackBits replicate run is 2 bytes for at most 128 bytes of output.
+_RLE_BYTES_PER_RUN, _RLE_LONGEST_RUN, _RLE_HEADER_LENGTH = 2, 128, 64
+_JPEG_END = b"\xff\xd9"  # EOI (10918-1 B.2.1, 14495-1 C.1.2), and EOC of J2K (15444-1 A.4.4)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def minimum_length(
+    ts: TransferSyntax, data: bytes, image: ImageDescription | None, *, with_header: bool = True
+) -> tuple[int, str] | None:
+    """The fewest bytes a valid frame with this header can have, and why; ``None`` when unknown.
+
+    From the JPEG/JPEG-LS SOF or J2K SIZ (image size, components, coding process) or, for
+    RLE, from Rows x Columns. ``with_header=False`` leaves out this frame's JPEG/JPEG-LS
+    marker segments before the scan: the bound then holds for every frame of the image
+    (other frames may carry fewer APPn segments), and the decoder checks the other frames'
+    encoded lengths with it before allocating a large volume.
+
+    >>> from dicom_pixels.uid import lookup
+    >>> sof = b"\\xff\\xd8\\xff\\xc2\\x00\\x0b\\x08\\xff\\xff\\xff\\xff\\x01\\x01\\x11\\x00"
+    >>> minimum_length(lookup("JPEGExtended12Bit"), sof, None)[0]  # 65535**2 / 64 bits and EOI
+    8388610
+    """
+    family = ts.family
+    if family in ("jpeg", "jpegls"):
+        params = jpeg_parameters(data)
+        if family == "jpeg":
+            bound = _jpeg_minimum(params)
+        elif "width" in params and params.get("sof") == 0xF7:
+            bits = params["height"] * _ceil_div(params["width"], _JLS_LONGEST_RUN_PER_BIT)
+            bound = _ceil_div(bits, 8), "1 bit per line in JPEG-LS run mode (ISO/IEC 14495-1 A.7.1.2)"
+        else:
+            bound = None
+        if bound is None:
+            return None
+        # The entropy-coded data follows the header up to the first scan's SOS segment,
+        # and is followed by the EOI marker.
+        header = _header_length(data) if with_header else 0
+        return header + bound[0] + len(_JPEG_END), bound[1]
+    if family in ("j2k", "htj2k"):
+        return _j2k_minimum(data)
+    if family == "rle" and image is not None:
+        # PS3.5 G.2: one segment per byte of each sample, each decoding to Rows x Columns;
+        # the count the header declares (G.5) when it is valid, so that a header with the
+        # wrong count is reported as such by the plugins.
+        declared = int.from_bytes(bytes(data[:4]), "little") if len(data) >= 4 else 0
+        segments = declared if 1 <= declared <= 15 else image.samples_per_pixel * max(image.bits_allocated // 8, 1)
+        return (
+            _RLE_HEADER_LENGTH + segments * _rle_segment_minimum(image),
+            f"a 64-byte header and {segments} segment(s) of at least 2 bytes per 128 pixels "
+            "(PS3.5 G.3.1, G.5)",
+        )
+    return None
+
+
+def _header_length(data: bytes) -> int:
+    """Bytes of a JPEG/JPEG-LS codestream up to the end of its first SOS marker segment
+    (10918-1 B.2.1: SOI, marker segments, SOS), or 0 when there is no readable one."""
+    offset = 2
+    for _ in range(_MAX_SEGMENTS):
+        if data[offset : offset + 1] != b"\xff" or offset + 4 > len(data):
+            return 0
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
+        if marker == 0xDA:
+            return offset
+    return 0
+
+
+def _rle_segment_minimum(image: ImageDescription) -> int:
+    return _RLE_BYTES_PER_RUN * _ceil_div(image.rows * image.columns, _RLE_LONGEST_RUN)
+
+
+def _rle_short_segment(data: bytes, image: ImageDescription) -> str | None:
+    """A segment, as the RLE header delimits it (PS3.5 G.5), too short for Rows x Columns bytes."""
+    if len(data) < _RLE_HEADER_LENGTH:
+        return None
+    count, *offsets = struct.unpack_from("<16L", data, 0)
+    if not 1 <= count <= 15:
+        return None  # header_mismatch says so
+    ends = [*offsets[1:count], len(data)]
+    needed = _rle_segment_minimum(image)
+    for number, (start, end) in enumerate(zip(offsets[:count], ends)):
+        if end - start < needed:
+            return (
+                f"its RLE segment {number} holds {max(end - start, 0)} bytes, fewer than the "
+                f"{needed} that {image.rows} x {image.columns} bytes need (a 2-byte PackBits run "
+                "yields at most 128, PS3.5 G.3.1)"
+            )
+    return None
+
+
+def _jpeg_minimum(params: dict[str, Any]) -> tuple[int, str] | None:
+    sof, sampling = params.get("sof"), params.get("sampling")
+    if sof is None or not sampling or "width" not in params:
+        return None
+    width, height = params["width"], params["height"]
+    h_max = max(h for h, _ in sampling) or 1
+    v_max = max(v for _, v in sampling) or 1
+    # Component sizes (10918-1 A.1.1), then its 8 x 8 blocks.
+    sizes = [(_ceil_div(width * h, h_max), _ceil_div(height * v, v_max)) for h, v in sampling]
+    samples = [x * y for x, y in sizes]
+    blocks = [_ceil_div(x, 8) * _ceil_div(y, 8) for x, y in sizes]
+    if sof in _JPEG_SEQUENTIAL_DCT:
+        # Each block of each component codes a DC difference and an AC symbol (at least the
+        # EOB), each a Huffman code of at least 1 bit (F.1.2).
+        bits, why = 2 * sum(blocks), "2 bits per 8 x 8 block per component (ISO/IEC 10918-1 F.1.2)"
+    elif sof in _JPEG_PROGRESSIVE_DCT:
+        # Every block of a component is in its DC first scan (G.1.1.1.1), one Huffman code
+        # each; AC scans can skip blocks with EOB runs, and a component may lack scans.
+        bits, why = min(blocks), "1 bit per 8 x 8 block in a DC scan (ISO/IEC 10918-1 G.1.2.1)"
+    elif sof in _JPEG_LOSSLESS:
+        bits, why = sum(samples), "1 bit per sample (ISO/IEC 10918-1 H.1.2.2)"
+    elif sof in _JPEG_ARITHMETIC_DCT:
+        bits = _ceil_div(min(blocks), _ARITHMETIC_DECISIONS_PER_BIT)
+        why = "one arithmetic-coded decision per block (ISO/IEC 10918-1 Annex D)"
+    elif sof in _JPEG_ARITHMETIC_LOSSLESS:
+        bits = _ceil_div(sum(samples), _ARITHMETIC_DECISIONS_PER_BIT)
+        why = "one arithmetic-coded decision per sample (ISO/IEC 10918-1 Annex D)"
+    else:
+        return None  # hierarchical processes: several frames, no simple bound
+    return _ceil_div(bits, 8), why
+
+
+def _j2k_minimum(data: bytes) -> tuple[int, str] | None:
+    siz = j2k_siz(data)
+    if not siz:
+        return None
+    offset = 12 if data[:8] == b"\x00\x00\x00\x0cjP  " else 0
+    try:
+        values = struct.unpack_from(">8L", data, offset + 8)
+    except struct.error:
+        return None
+    x_siz, y_siz, _, _, x_tsiz, y_tsiz, xt_osiz, yt_osiz = values  # tiles: 15444-1 B.3
+    if not x_tsiz or not y_tsiz:
+        return None  # invalid SIZ: left to the plugins
+    tiles = max(0, _ceil_div(x_siz - xt_osiz, x_tsiz)) * max(0, _ceil_div(y_siz - yt_osiz, y_tsiz))
+    per_tile = _J2K_TILE_PART_BYTES + max(siz["components"], 1)
+    return tiles * per_tile, "14 bytes per tile-part and 1 per packet (ISO/IEC 15444-1 A.4, B.10)"
+
+
+def _unpadded_end(data: bytes) -> int:
+    """Where a codestream ends before its padding: fragments are padded to even length
+    (PS3.5 A.4) with 0x00, by some writers with 0xFF or more than one byte."""
+    window = 64
+    while True:
+        tail = bytes(data[-window:])
+        stripped = tail.rstrip(b"\x00\xff")
+        if stripped or window >= len(data):
+            return len(data) - len(tail) + len(stripped)
+        window *= 4
+
+
+def _padding(data: bytes) -> int:
+    """Bytes after the final EOI/EOC marker (0 when it does not end with one)."""
+    end = _unpadded_end(data)
+    return len(data) - end if data[end - 2 : end] == _JPEG_END else 0
+
+
+def _lacks_end_marker(ts: TransferSyntax, data: bytes) -> str | None:
+    end = _unpadded_end(data)
+    if data[end - 2 : end] == _JPEG_END:
+        return None
+    marker = "EOC" if ts.family in ("j2k", "htj2k") else "EOI"
+    return (
+        f"its codestream does not end with an {marker} marker (0xffd9): it is truncated, and "
+        "a decoder would fill the rest of the frame with made-up values"
+    )
+
+
+def implausible_size(ts: TransferSyntax, data: bytes, image: ImageDescription | None) -> str | None:
+    """Describe why a frame's bytes cannot hold the image its header declares, or ``None``.
+
+    Checked before any output is allocated: a frame shorter than
+    :func:`minimum_length`, or a JPEG, JPEG-LS or JPEG 2000 codestream without its
+    final EOI/EOC marker (backends fill what is missing with grey or zeros and, at
+    most, warn).
+
+    >>> from dicom_pixels.uid import lookup
+    >>> sof = b"\\xff\\xd8\\xff\\xc2\\x00\\x0b\\x08\\xff\\xff\\xff\\xff\\x01\\x01\\x11\\x00\\xff\\xd9"
+    >>> print(implausible_size(lookup("JPEGExtended12Bit"), sof, None))
+    its 17 bytes are fewer than the 8388610 that its header's image size needs (1 bit per 8 x 8 block in a DC scan (ISO/IEC 10918-1 G.1.2.1))
+    >>> small = sof.replace(b"\\xff\\xff\\xff\\xff", b"\\x00\\x08\\x00\\x08")
+    >>> print(implausible_size(lookup("JPEGExtended12Bit"), small[:-2], None))
+    its codestream does not end with an EOI marker (0xffd9): it is truncated, and a decoder would fill the rest of the frame with made-up values
+    """
+    marked = ts.family in ("jpeg", "jpegls", "j2k", "htj2k")
+    length = len(data) - (_padding(data) if marked else 0)
+    bound = minimum_length(ts, data, image)
+    if bound is not None and length < bound[0]:
+        return (
+            f"its {length} bytes are fewer than the {bound[0]} that its header's image size "
+            f"needs ({bound[1]})"
+        )
+    if marked and len(data) > 2:
+        return _lacks_end_marker(ts, data)
+    if ts.family == "rle" and image is not None:
+        return _rle_short_segment(data, image)
     return None

@@ -44,20 +44,24 @@ from .errors import (
     InvalidArgumentError,
     InvalidDicomError,
     InvalidPixelDescriptionError,
+    OutputTooLargeError,
 )
 from .processing import convert_frame_color_space
 from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
 from .source import IMAGE_PIXEL_OPTIONS, open_source
 from .uid import lookup
 
-__all__ = ["DECODING_OPTIONS", "DEFAULT_OPTIONS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder", "output_dtype"]
+__all__ = [
+    "DECODING_OPTIONS", "DEFAULT_OPTIONS", "MAX_FRAME_PIXELS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder",
+    "output_dtype",
+]
 
 #: Options every decode starts from (as in pydicom 3); user options override them.
 DEFAULT_OPTIONS: dict[str, Any] = {"as_rgb": True, "allow_excess_frames": None, "view_only": False}
 
 #: Every keyword option a decode accepts besides its named arguments: pydicom 3's decoding
 #: options (``rle_segment_order`` is read by the RLE codecs), ``workers``,
-#: ``max_output_bytes``, ``storage_options`` (for URLs, passed to fsspec) and the Image
+#: ``max_output_bytes``, ``max_frame_pixels``, ``storage_options`` (for URLs, passed to fsspec) and the Image
 #: Pixel overrides. Any other name is refused: pydicom
 #: ignores unknown options, so a misspelled ``as_RGB=True`` would silently do nothing.
 DECODING_OPTIONS: frozenset[str] = frozenset(
@@ -72,6 +76,7 @@ DECODING_OPTIONS: frozenset[str] = frozenset(
         "max_output_bytes",
         "rle_segment_order",
         "storage_options",
+        "max_frame_pixels",
     }
     | IMAGE_PIXEL_OPTIONS
 )
@@ -151,6 +156,14 @@ def _default_max_output_bytes() -> int:
 #: from the file, so a hostile header could otherwise ask for terabytes. A module
 #: attribute so that applications may change it; ``max_output_bytes=`` overrides it per call.
 MAX_OUTPUT_BYTES: int = _default_max_output_bytes()
+
+#: The most pixels (Rows x Columns) one encapsulated frame may declare, as Pillow's
+#: ``Image.MAX_IMAGE_PIXELS``: 2**28 (268 million), above the frames of whole-slide images
+#: (tiles of a few thousand pixels a side) and of mammograms (about 4000 x 5000). A codec can
+#: legitimately spend very few bytes on a huge flat image (JPEG 2000, JPEG-LS run mode), so a
+#: few kilobytes could otherwise claim gigabytes. Native frames are not limited: their bytes
+#: are in the file. Change the attribute, or pass ``max_frame_pixels=`` per call.
+MAX_FRAME_PIXELS: int = 2**28
 
 # The most an encoded frame can expand, for codecs where that is bounded: an RLE
 # replicate run is 2 bytes for up to 128 (PS3.5 G.3.1), deflate at most ~1032:1
@@ -369,6 +382,8 @@ class _Run:
         self._raw = False
         self._lock = threading.Lock()
         self.frame_info: dict[str, Any] | None = None
+        # A large frame read and checked by allocate(): (index, bytes, bit offset).
+        self._prefetched: tuple[int, bytes, int] | None = None
 
     def _can_read_directly(self) -> bool:
         """Whether native frames are stored exactly as the output holds them (then they are
@@ -389,8 +404,12 @@ class _Run:
     def __enter__(self) -> _Run:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
         self.close()
+        if exc is not None and not isinstance(exc, DicomPixelsError):
+            typed = _typed_resource_error(exc, f"the pixel data in {self.source.name}")
+            if typed is not None:
+                raise typed from exc
 
     def close(self) -> None:
         if self._owns_source:
@@ -409,7 +428,11 @@ class _Run:
     # -- codec calls -----------------------------------------------------------------------
 
     def _call_codecs(self, index: int, out: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
-        data, bit_offset = self.source.read_frame(index)
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched[0] == index:
+            _, data, bit_offset = prefetched
+        else:
+            data, bit_offset = self.source.read_frame(index)
         if self.ts.encapsulated:
             self._check_encoded_frame(index, len(data), data)
         info = codestream.inspect_frame(self.ts, data, self.image)
@@ -491,6 +514,11 @@ class _Run:
                 f"Pixel and (0028,0100) Bits Allocated are {image.rows}, {image.columns}, "
                 f"{image.samples_per_pixel} and {image.bits_allocated}",
             )
+        # A forged size (a few hundred bytes claiming 65535 x 65535) or a truncated stream:
+        # backends fill the missing part with filler instead of failing.
+        problem = codestream.implausible_size(self.ts, data, image)
+        if problem is not None:
+            self._refuse(index, f"{problem}; a {image.rows} x {image.columns} frame was declared")
 
     def _refuse(self, index: int, reason: str) -> None:
         """Raise the DecodeError of a frame that no plugin was given, in the usual format."""
@@ -504,16 +532,24 @@ class _Run:
             "bits_allocated=, photometric_interpretation=)"
         )
 
-    def allocate(self, shape: tuple[int, ...]) -> np.ndarray:
-        """An uninitialised output array, refused when larger than the output ceiling."""
+    def allocate(self, shape: tuple[int, ...], frame: int | None = None) -> np.ndarray:
+        """An uninitialised output array, refused when larger than the output ceiling.
+
+        Frames of encapsulated data larger than :data:`MAX_FRAME_PIXELS` are refused.
+        With *frame* (the array of that one frame): a large encapsulated frame is read
+        and checked first (:meth:`_check_encoded_frame`), so that a forged header
+        cannot make a few bytes allocate gigabytes; its bytes are then kept for the
+        decode.
+        """
         dtype = self.out_dtype
         nbytes = dtype.itemsize
         for n in shape:
             nbytes *= n
+        self._check_frame_pixels()
         limit = self.options.get("max_output_bytes")
         limit = MAX_OUTPUT_BYTES if limit is None else int(limit)
         if nbytes > limit:
-            raise InvalidPixelDescriptionError(
+            raise OutputTooLargeError(
                 f"Decoding the pixel data in {self.source.name} needs a {shape} {dtype} array of "
                 f"{nbytes} bytes, more than the {limit}-byte ceiling "
                 "(dicom_pixels.decoder.MAX_OUTPUT_BYTES): check (0028,0010) Rows, (0028,0011) "
@@ -521,14 +557,33 @@ class _Run:
                 "number of frames; if they are right, decode fewer frames (index= or "
                 "iter_pixels) or pass max_output_bytes= to raise the ceiling"
             )
+        if frame is not None and self.ts.encapsulated and nbytes >= _PRECHECK_ABOVE and frame >= 0:
+            data, bit_offset = self.source.read_frame(frame)
+            self._check_encoded_frame(frame, len(data), data)
+            self._prefetched = (frame, data, bit_offset)
         try:
             return np.empty(shape, dtype)
         except MemoryError:
-            raise InvalidPixelDescriptionError(
+            raise OutputTooLargeError(
                 f"Unable to allocate a {shape} {dtype} array of {nbytes} bytes to decode the "
                 f"pixel data in {self.source.name}: not enough memory; decode fewer frames "
                 "(index= or iter_pixels)"
             ) from None
+
+    def _check_frame_pixels(self) -> None:
+        """Refuse an encapsulated frame of more than :data:`MAX_FRAME_PIXELS` pixels."""
+        image = self.image
+        limit = self.options.get("max_frame_pixels")
+        limit = MAX_FRAME_PIXELS if limit is None else int(limit)
+        pixels = image.rows * image.columns
+        if self.ts.encapsulated and pixels > limit:
+            raise OutputTooLargeError(
+                f"The pixel data in {self.source.name} declares frames of {image.rows} x "
+                f"{image.columns} = {pixels} pixels ((0028,0010) Rows x (0028,0011) Columns), "
+                f"more than the {limit}-pixel ceiling for encapsulated frames "
+                "(dicom_pixels.decoder.MAX_FRAME_PIXELS), which guards against forged sizes: "
+                "if the file is trusted, pass max_frame_pixels= or raise the attribute"
+            )
 
     def precheck(self, total: int) -> None:
         """Before allocating a large volume, refuse frames that cannot fill it.
@@ -540,17 +595,40 @@ class _Run:
         whose own errors are more precise.
         """
         image = self.image
+        self._check_frame_pixels()
         if not self.ts.encapsulated or total * image.frame_length < _PRECHECK_ABOVE:
             return
         data, _ = self.source.read_frame(0)
         self._check_encoded_frame(0, len(data), data)
         encoded_length = getattr(self.source, "encoded_length", None)
-        if encoded_length is not None and self.ts.family in _MAX_EXPANSION:
+        if encoded_length is None:
+            return
+        # Every frame shares the first one's image size, so its codestream's lower bound.
+        bound = codestream.minimum_length(self.ts, data, image, with_header=False)
+        if bound is not None:
+            least, why = bound
+            for i in range(1, total):
+                length = encoded_length(i)
+                if length < least:
+                    self._refuse(i, f"its {length} bytes are fewer than the {least} that a "
+                                 f"{image.rows} x {image.columns} frame needs ({why})")
+        if self.ts.family in _MAX_EXPANSION:
             for i in range(total):
                 self._check_encoded_frame(i, encoded_length(i), None)
 
     def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         """Decode frame *index* into *out* (the frame's slice) and correct it in place."""
+        try:
+            return self._decode_into(index, out)
+        except (MemoryError, RecursionError) as exc:
+            if isinstance(exc, DicomPixelsError):
+                raise
+            typed = _typed_resource_error(exc, f"frame {index} of the pixel data in {self.source.name}")
+            if typed is None:
+                raise
+            raise typed from exc
+
+    def _decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         if self._direct and out.flags.c_contiguous and self.source.readinto_native_frame(index, out):  # type: ignore[attr-defined]
             info: dict[str, Any] = {"decoded_by": self.codecs[0].plugin}
         else:
@@ -570,7 +648,7 @@ class _Run:
             video_frame, info = next(self.iter_video([index], raw=True))
             meta.update(info)
             return video_frame.tobytes(), meta
-        out = self.allocate(image.frame_shape)
+        out = self.allocate(image.frame_shape, frame=index)
         result, info = self._call_codecs(index, out)
         if result is None:
             data = out.tobytes()
@@ -729,7 +807,7 @@ class _Run:
                 frame = self._output(out, image.frame_shape)
                 frame[...] = video_frame
                 return frame, meta
-            frame = self._output(out, image.frame_shape)
+            frame = self._output(out, image.frame_shape, frame=index)
             info = self.decode_into(index, frame)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
@@ -815,10 +893,11 @@ class _Run:
             checked.append(frame)
         return checked
 
-    def _output(self, out: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
-        """*out* checked to be exactly the array the decode would allocate, else a new one."""
+    def _output(self, out: np.ndarray | None, shape: tuple[int, ...], frame: int | None = None) -> np.ndarray:
+        """*out* checked to be exactly the array the decode would allocate, else a new one
+        (for one *frame*: checked as :meth:`allocate` does)."""
         if out is None:
-            return self.allocate(shape)
+            return self.allocate(shape, frame=frame)
         if not isinstance(out, np.ndarray):
             raise ArgumentTypeError(
                 f"'out' must be a numpy.ndarray, not a {type(out).__name__}: allocate it with "
@@ -859,7 +938,7 @@ class _Run:
             yield from self.iter_video(range(self.frame_total) if indices is None else _checked_indices(indices), raw)
             return
         for i in range(self.frame_total) if indices is None else _checked_indices(indices):
-            out = self.allocate(image.frame_shape)
+            out = self.allocate(image.frame_shape, frame=i)
             info = self.decode_into(i, out)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
@@ -977,6 +1056,22 @@ def run_in_threads(work: Callable[[int], object], end: int, workers: int, *, sta
         raise
     if errors:
         raise errors[min(errors)]
+
+
+def _typed_resource_error(exc: BaseException, what: str) -> DicomPixelsError | None:
+    """The typed error for a ``MemoryError`` or ``RecursionError`` raised while decoding
+    *what*; ``None`` for any other exception."""
+    if isinstance(exc, MemoryError):
+        return OutputTooLargeError(
+            f"Ran out of memory decoding {what}: decode fewer frames at a time (index= or "
+            "iter_pixels), or lower max_output_bytes= so that a hostile file is refused sooner"
+        )
+    if isinstance(exc, RecursionError):
+        return DecodeError(
+            f"Decoding {what} nested deeper than Python's recursion limit: the data is "
+            "corrupt or hostile"
+        )
+    return None
 
 
 _Item = TypeVar("_Item")

@@ -34,6 +34,7 @@ __all__ = [
     "MixedSeriesError",
     "NoPluginError",
     "NotARegularFileError",
+    "OutputTooLargeError",
     "OutputWriteError",
     "PluginRegistrationError",
     "RemoteReadError",
@@ -100,6 +101,13 @@ class TruncatedDataError(InvalidDicomError):
 
 class InvalidPixelDescriptionError(DicomPixelsError, ValueError):
     """An Image Pixel module value is missing, invalid or inconsistent with the pixel data."""
+
+
+class OutputTooLargeError(InvalidPixelDescriptionError, MemoryError):
+    """A decode needs more memory than a ceiling allows, or than the machine has.
+
+    Also a ``MemoryError``, so that code catching that keeps working.
+    """
 
 
 class UnsupportedTransferSyntaxError(DicomPixelsError, NotImplementedError):

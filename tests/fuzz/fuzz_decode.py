@@ -13,6 +13,14 @@ Pixel, Planar Configuration, Pixel Representation, Number of Frames), the
 Transfer Syntax UID, and codestream headers (JPEG/JPEG-LS SOF, J2K SIZ, the
 RLE header).
 
+Structure-aware generators (``GENERATORS``) build what byte mutations cannot reach,
+because every structure in it must agree: a flat JPEG of any declared size whose scan
+spends a chosen fraction of the bits its size needs, RLE frames of literal runs,
+floods of empty fragment items, deflated datasets of high ratio, sequences nested
+thousands deep, native data in excess of the header's frames; the
+``declared_dimensions`` mutator sets Rows/Columns and a seed's SOF or SIZ alike.
+Generated cases run under the shipped ceilings (``--structured`` sets their share).
+
 Each mutated input is decoded with ``dp.pixel_array(bytes)`` (all frames, then
 ``index=`` one frame) in a *worker subprocess* under a time limit (SIGALRM, and
 a hard kill by the parent) and a memory ceiling (RLIMIT_AS), with
@@ -30,6 +38,7 @@ Usage::
     python tests/fuzz/fuzz_decode.py --minutes 60            # until the time is up
     python tests/fuzz/fuzz_decode.py --cases 200 --seed 0    # fixed, short (CI smoke)
     python tests/fuzz/fuzz_decode.py --plugin gdcm --minutes 10
+    python tests/fuzz/fuzz_decode.py --structured 1 --minutes 30  # structure-aware cases only
     python tests/fuzz/fuzz_decode.py --replay tests/fuzz/corpus/some-finding.json
 """
 
@@ -150,14 +159,46 @@ def load_seed(name: str) -> bytes:
     return _SEED_CACHE[name]
 
 
-def _element(tag: int, vr: str, value: bytes) -> bytes:
-    """One Explicit VR Little Endian element (PS3.5 7.1.2), value padded to even length."""
+def _element(tag: int, vr: str, value: bytes, *, implicit: bool = False) -> bytes:
+    """One Little Endian element (PS3.5 7.1.2 Explicit, 7.1.3 Implicit), value padded to even length."""
     if len(value) % 2:
         value += b"\x00" if vr in ("UI", "OB") else b" "
     group, elem = tag >> 16, tag & 0xFFFF
+    if implicit:
+        return struct.pack("<HHI", group, elem, len(value)) + value
     if vr in ("OB", "OW", "OV", "SQ", "UN", "UT"):
         return struct.pack("<HH2sHI", group, elem, vr.encode(), 0, len(value)) + value
     return struct.pack("<HH2sH", group, elem, vr.encode(), len(value)) + value
+
+
+def part10(ts_uid: str, dataset: bytes) -> bytes:
+    """Preamble, DICM and File Meta Information (PS3.10 7.1) in front of *dataset*."""
+    meta_body = _element(0x00020010, "UI", ts_uid.encode())
+    meta = _element(0x00020000, "UL", struct.pack("<I", len(meta_body))) + meta_body
+    return bytes(128) + b"DICM" + meta + dataset
+
+
+def image_pixel_elements(
+    *,
+    rows: int,
+    columns: int,
+    frames: int = 1,
+    samples: int = 1,
+    bits: int = 8,
+    photometric: str = "MONOCHROME2",
+    implicit: bool = False,
+) -> bytes:
+    """The Image Pixel module elements (PS3.3 C.7.6.3) of an unsigned image, in tag order."""
+    body = _element(0x00280002, "US", struct.pack("<H", samples), implicit=implicit)
+    body += _element(0x00280004, "CS", photometric.encode(), implicit=implicit)
+    if samples > 1:
+        body += _element(0x00280006, "US", struct.pack("<H", 0), implicit=implicit)
+    body += _element(0x00280008, "IS", str(frames).encode(), implicit=implicit)
+    body += _element(0x00280010, "US", struct.pack("<H", rows), implicit=implicit)
+    body += _element(0x00280011, "US", struct.pack("<H", columns), implicit=implicit)
+    for tag, value in ((0x00280100, bits), (0x00280101, bits), (0x00280102, bits - 1), (0x00280103, 0)):
+        body += _element(tag, "US", struct.pack("<H", value), implicit=implicit)
+    return body
 
 
 def synthesise_file(
@@ -171,23 +212,15 @@ def synthesise_file(
     photometric: str = "MONOCHROME2",
     extended: bool = False,
     basic: bool = False,
+    empty_items: int = 0,
 ) -> bytes:
-    """A minimal Part 10 file with encapsulated *frames* (one fragment each)."""
+    """A minimal Part 10 file with encapsulated *frames* (one fragment each), then
+    *empty_items* empty fragment items (PS3.5 A.4)."""
     from dicom_pixels.encaps import encapsulate, encapsulate_extended
 
-    meta_body = _element(0x00020010, "UI", ts_uid.encode())
-    meta = _element(0x00020000, "UL", struct.pack("<I", len(meta_body))) + meta_body
-    body = _element(0x00280002, "US", struct.pack("<H", samples))
-    body += _element(0x00280004, "CS", photometric.encode())
-    if samples > 1:
-        body += _element(0x00280006, "US", struct.pack("<H", 0))
-    body += _element(0x00280008, "IS", str(len(frames)).encode())
-    body += _element(0x00280010, "US", struct.pack("<H", rows))
-    body += _element(0x00280011, "US", struct.pack("<H", columns))
-    body += _element(0x00280100, "US", struct.pack("<H", bits))
-    body += _element(0x00280101, "US", struct.pack("<H", bits))
-    body += _element(0x00280102, "US", struct.pack("<H", bits - 1))
-    body += _element(0x00280103, "US", struct.pack("<H", 0))
+    body = image_pixel_elements(
+        rows=rows, columns=columns, frames=len(frames), samples=samples, bits=bits, photometric=photometric
+    )
     if extended:
         value, offsets, lengths = encapsulate_extended(frames)
         body += _element(0x7FE00001, "OV", offsets)
@@ -195,8 +228,9 @@ def synthesise_file(
     else:
         value = encapsulate(frames, has_bot=basic)
     body += struct.pack("<HH2sHI", 0x7FE0, 0x0010, b"OB", 0, 0xFFFFFFFF) + value
+    body += struct.pack("<HHI", 0xFFFE, 0xE000, 0) * empty_items
     body += struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
-    return bytes(128) + b"DICM" + meta + body
+    return part10(ts_uid, body)
 
 
 def _rle_frames(count: int) -> list[bytes]:
@@ -234,6 +268,175 @@ SYNTHESISERS: dict[str, Callable[[], bytes]] = {
     "rle_basic_offsets": _synth_rle_basic,
     "deflated_image_frames": _synth_deflated_frames,
 }
+
+
+# -- structure-aware generators ------------------------------------------------------------------
+#
+# Inputs the byte mutators cannot reach, because every structure in them must agree: a
+# codestream whose header, Image Pixel module and length are consistent but whose
+# declared size is out of all proportion to its bytes; a deflated dataset that inflates
+# a thousandfold; thousands of nested sequences; floods of empty fragments. A generated
+# recipe names ``generated:<kind>`` as its seed, with the generator's ``params``.
+
+JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
+RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+
+
+def _segment(marker: int, body: bytes) -> bytes:
+    """A JPEG marker segment (ISO/IEC 10918-1 B.1.1.4): marker, length, body."""
+    return struct.pack(">HH", 0xFF00 | marker, len(body) + 2) + body
+
+
+def flat_jpeg(
+    width: int,
+    height: int,
+    *,
+    progressive: bool = True,
+    scan_fraction: float = 1.0,
+    eoi: bool = True,
+    total_length: int = 0,
+) -> bytes:
+    """A greyscale 8-bit Huffman JPEG of a flat image, built marker by marker (10918-1 B.2).
+
+    Both Huffman tables hold one 1-bit code, for category 0 (DC difference 0) and EOB,
+    so each 8 x 8 block costs 1 bit in a progressive DC scan (G.1.2.1) and 2 bits in a
+    sequential scan (F.1.2): ``scan_fraction=1`` writes exactly that many zero bits, and
+    the image decodes to mid-grey (128); less is a stream that cannot hold the image.
+    A COM segment pads the whole to *total_length* when given.
+    """
+    blocks = -(-width // 8) * -(-height // 8)
+    bits = blocks * (1 if progressive else 2)
+    scan = bytes(int(-(-bits // 8) * scan_fraction))
+    one_code = bytes([1] + [0] * 15) + b"\x00"  # BITS: one code of length 1; HUFFVAL: 0
+    header = _segment(0xDB, b"\x00" + bytes([1] * 64))  # DQT: table 0, all ones
+    header += _segment(0xC2 if progressive else 0xC0, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00")
+    header += _segment(0xC4, b"\x00" + one_code + b"\x10" + one_code)  # DHT: DC 0, AC 0
+    spectral = b"\x00\x00\x00" if progressive else b"\x00\x3f\x00"  # Ss, Se, Ah/Al
+    header += _segment(0xDA, b"\x01\x01\x00" + spectral)
+    tail = b"\xff\xd9" if eoi else b""
+    padding = total_length - (2 + len(header) + len(scan) + len(tail)) - 4
+    comment = _segment(0xFE, b"x" * padding) if padding >= 0 and total_length else b""
+    return b"\xff\xd8" + comment + header + scan + tail
+
+
+def gen_jpeg_size(width: int, height: int, progressive: bool, scan_fraction: float, eoi: bool,
+                  total_length: int = 0) -> bytes:
+    """One flat JPEG frame (:func:`flat_jpeg`) in a file whose Rows and Columns agree with its SOF."""
+    frame = flat_jpeg(width, height, progressive=progressive, scan_fraction=scan_fraction, eoi=eoi,
+                      total_length=total_length)
+    return synthesise_file(JPEG_BASELINE, [frame], rows=height, columns=width)
+
+
+def rle_literal_frame(rows: int, columns: int, run: int = 1, short_by: int = 0) -> bytes:
+    """An 8-bit RLE frame (PS3.5 G.3.1) made only of literal runs of *run* bytes (1 to 128),
+    the costliest encoding to decode; *short_by* bytes cut from the end of the segment."""
+    import numpy as np
+
+    pixels = rows * columns
+    values = (np.arange(pixels) % 251).astype(np.uint8)
+    full = pixels // run
+    runs = np.empty((full, run + 1), dtype=np.uint8)
+    runs[:, 0] = run - 1
+    runs[:, 1:] = values[: full * run].reshape(full, run)
+    segment = runs.tobytes()
+    rest = pixels - full * run
+    if rest:
+        segment += bytes([rest - 1]) + values[full * run :].tobytes()
+    segment = segment[: len(segment) - short_by]
+    return struct.pack("<2L", 1, 64).ljust(64, b"\x00") + segment
+
+
+def gen_rle_literals(rows: int, columns: int, run: int, short_by: int) -> bytes:
+    return synthesise_file(RLE_LOSSLESS, [rle_literal_frame(rows, columns, run, short_by)], rows=rows, columns=columns)
+
+
+def gen_fragment_flood(items: int) -> bytes:
+    """One 32 x 32 RLE frame followed by *items* empty fragment items."""
+    return synthesise_file(RLE_LOSSLESS, [rle_literal_frame(32, 32, 128)], rows=32, columns=32, empty_items=items)
+
+
+def gen_deflate_ratio(inflated_mib: int) -> bytes:
+    """A Deflated Explicit VR Little Endian file (PS3.5 A.5) whose dataset inflates to about
+    *inflated_mib* MiB: a private OB of zeros before a 4 x 4 image."""
+    dataset = _element(0x00090010, "LO", b"DICOM PIXELS FUZZ")
+    dataset += struct.pack("<HH2sHI", 0x0009, 0x1000, b"OB", 0, inflated_mib << 20)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflated = [compressor.compress(dataset)]
+    zeros = bytes(1 << 20)
+    deflated += [compressor.compress(zeros) for _ in range(inflated_mib)]
+    tail = image_pixel_elements(rows=4, columns=4) + _element(0x7FE00010, "OB", bytes(range(16)))
+    deflated += [compressor.compress(tail), compressor.flush()]
+    return part10("1.2.840.10008.1.2.1.99", b"".join(deflated))
+
+
+def gen_nesting(depth: int, defined_length: bool) -> bytes:
+    """An Implicit VR file with a sequence nested *depth* deep (PS3.5 7.5) before its pixels."""
+    content = b""
+    for _ in range(depth):
+        if defined_length:
+            item = struct.pack("<HHI", 0xFFFE, 0xE000, len(content)) + content
+            content = struct.pack("<HHI", 0x0040, 0xA730, len(item)) + item
+        else:
+            item = struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF) + content + struct.pack("<HHI", 0xFFFE, 0xE00D, 0)
+            content = (struct.pack("<HHI", 0x0040, 0xA730, 0xFFFFFFFF) + item
+                       + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0))
+    dataset = image_pixel_elements(rows=4, columns=4, implicit=True) + content
+    dataset += _element(0x7FE00010, "OB", bytes(range(16)), implicit=True)
+    return part10("1.2.840.10008.1.2", dataset)
+
+
+def gen_native_excess(frames: int, rows: int, columns: int, data_bytes: int) -> bytes:
+    """Native 8-bit pixels: the header's frames of *rows* x *columns* over *data_bytes* bytes."""
+    pixels = bytes(range(256)) * (data_bytes // 256) + bytes(data_bytes % 256)
+    dataset = image_pixel_elements(rows=rows, columns=columns, frames=frames)
+    return part10("1.2.840.10008.1.2.1", dataset + _element(0x7FE00010, "OB", pixels))
+
+
+GENERATORS: dict[str, Callable[..., bytes]] = {
+    "jpeg_size": gen_jpeg_size,
+    "rle_literals": gen_rle_literals,
+    "fragment_flood": gen_fragment_flood,
+    "deflate_ratio": gen_deflate_ratio,
+    "nesting": gen_nesting,
+    "native_excess": gen_native_excess,
+}
+
+
+def _structured_params(rng: random.Random, kind: str) -> dict[str, Any]:
+    """Random parameters for a generator, from the sizes where ceilings and bounds bite."""
+    sizes = (8, 64, 512, 4096, 16385, 30000, 65535)
+    if kind == "jpeg_size":
+        width, height = rng.choice(sizes), rng.choice(sizes)
+        fraction = rng.choice((0.0, 0.001, 0.5, 0.99, 1.0, 1.0, 1.5))
+        if fraction >= 1 and (1 << 24) < width * height <= (1 << 28):
+            # A valid image under MAX_FRAME_PIXELS: its legitimate decode of hundreds of
+            # megabytes would take longer than the case's time budget; keep it to 16 Mpixels.
+            height = max(8, (1 << 24) // width)
+        return {"width": width, "height": height, "progressive": rng.random() < 0.6,
+                "scan_fraction": fraction, "eoi": rng.random() < 0.8}
+    if kind == "rle_literals":
+        return {"rows": rng.choice((1, 64, 256, 1024)), "columns": rng.choice((1, 63, 512, 2048)),
+                "run": rng.choice((1, 1, 2, 3, 127, 128)), "short_by": rng.choice((0, 0, 0, 1, 2, 1000))}
+    if kind == "fragment_flood":
+        return {"items": rng.choice((0, 1, 1000, 100_000, 1_000_000))}
+    if kind == "deflate_ratio":
+        return {"inflated_mib": rng.choice((1, 16, 64, 256))}
+    if kind == "nesting":
+        return {"depth": rng.choice((1, 63, 64, 65, 500, 2000, 10_000)), "defined_length": rng.random() < 0.5}
+    if kind == "native_excess":
+        rows, columns = rng.choice(((1, 1), (2, 3), (16, 16)))
+        return {"frames": rng.choice((0, 1, 2, 1000)), "rows": rows, "columns": columns,
+                "data_bytes": rng.choice((1, 2, 1000, 1 << 20, 1 << 24, 1 << 26))}
+    raise ValueError(f"unknown generator {kind!r}")
+
+
+def structured_recipe(rng: random.Random, plugin: str = "", kinds: list[str] | None = None) -> dict[str, Any]:
+    """One structure-aware case from one of *kinds* (default: every generator): a generated
+    input, decoded under the real ceilings (``MAX_OUTPUT_BYTES`` and ``MAX_FRAME_PIXELS`` as
+    shipped), the worker's memory limit and time limit being the case's budgets."""
+    kind = rng.choice(sorted(kinds or GENERATORS))
+    return {"seed": f"generated:{kind}", "params": _structured_params(rng, kind), "mutations": [],
+            "index": rng.choice((0, 0, 1, 7)), "plugin": plugin, "ceilings": "real"}
 
 
 # -- structure of a seed --------------------------------------------------------------------
@@ -580,6 +783,23 @@ def mut_codestream(rng: random.Random, st: Structure) -> list[Op]:
     return mut_bitflip(rng, st)
 
 
+def mut_declared_dimensions(rng: random.Random, st: Structure) -> list[Op]:
+    """Rows, Columns and the first frame's SOF or SIZ image size set alike (structure-aware:
+    the header checks pass, so the stream's length against the declared size is what is
+    tested), from sizes around the bounds and ceilings."""
+    rows_field, columns_field = st.image_pixel.get("rows"), st.image_pixel.get("columns")
+    cs = st.codestream
+    if rows_field is None or columns_field is None or not ("sof" in cs or "siz" in cs):
+        return mut_codestream(rng, st)
+    rows, columns = (rng.choice((1, 8, 255, 4096, 16384, 16385, 65535)) for _ in range(2))
+    ops = [_set(rows_field.value_at, _pack(rows, 2, rows_field.little)),
+           _set(columns_field.value_at, _pack(columns, 2, columns_field.little))]
+    if "sof" in cs:  # FFCx, Lf, P, Y, X (10918-1 B.2.2)
+        return [*ops, _set(cs["sof"] + 5, _pack(rows, 2, False)), _set(cs["sof"] + 7, _pack(columns, 2, False))]
+    siz = cs["siz"]  # FF51, Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz (15444-1 A.5.1)
+    return [*ops, _set(siz + 6, _pack(columns, 4, False) + _pack(rows, 4, False) + bytes(8))]
+
+
 MUTATORS: dict[str, Callable[[random.Random, Structure], list[Op]]] = {
     "truncate": mut_truncate,
     "bitflip": mut_bitflip,
@@ -593,10 +813,11 @@ MUTATORS: dict[str, Callable[[random.Random, Structure], list[Op]]] = {
     "basic_offset_table": mut_basic_offset_table,
     "extended_offsets": mut_extended_offsets,
     "codestream": mut_codestream,
+    "declared_dimensions": mut_declared_dimensions,
 }
 _WEIGHTS = {"truncate": 2, "bitflip": 2, "overwrite": 1, "element_length": 2, "image_pixel": 4,
             "number_of_frames": 2, "photometric": 1, "transfer_syntax": 1, "item": 3,
-            "basic_offset_table": 2, "extended_offsets": 2, "codestream": 4}
+            "basic_offset_table": 2, "extended_offsets": 2, "codestream": 4, "declared_dimensions": 2}
 
 
 def make_recipe(rng: random.Random, seed: str, st: Structure, plugin: str = "") -> dict[str, Any]:
@@ -612,7 +833,8 @@ def make_recipe(rng: random.Random, seed: str, st: Structure, plugin: str = "") 
 
 def recipe_bytes(recipe: dict[str, Any]) -> bytes:
     """Regenerate the input of a recipe."""
-    data = load_seed(recipe["seed"])
+    kind, _, name = recipe["seed"].partition(":")
+    data = GENERATORS[name](**recipe["params"]) if kind == "generated" else load_seed(recipe["seed"])
     for mutation in recipe["mutations"]:
         data = apply_ops(data, mutation["ops"])
     return data
@@ -642,10 +864,33 @@ def classify(exc: BaseException) -> str:
 
 def run_recipe(recipe: dict[str, Any]) -> dict[str, Any]:
     """Decode a recipe's input: all frames, then one frame. Returns outcome and detail."""
+    data = recipe_bytes(recipe)
+    if recipe.get("ceilings") == "real":
+        with _shipped_ceilings():
+            return _decode_twice(recipe, data)
+    return _decode_twice(recipe, data)
+
+
+#: ``MAX_OUTPUT_BYTES`` as shipped, kept by the worker before it lowers the attribute.
+_SHIPPED_MAX_OUTPUT_BYTES: list[int] = []
+
+
+@contextlib.contextmanager
+def _shipped_ceilings() -> Iterator[None]:
+    import dicom_pixels.decoder as decoder
+
+    lowered = decoder.MAX_OUTPUT_BYTES
+    decoder.MAX_OUTPUT_BYTES = _SHIPPED_MAX_OUTPUT_BYTES[0] if _SHIPPED_MAX_OUTPUT_BYTES else lowered
+    try:
+        yield
+    finally:
+        decoder.MAX_OUTPUT_BYTES = lowered
+
+
+def _decode_twice(recipe: dict[str, Any], data: bytes) -> dict[str, Any]:
     import dicom_pixels as dp
     from dicom_pixels.errors import DicomPixelsError
 
-    data = recipe_bytes(recipe)
     outcomes = []
     calls: list[dict[str, Any]] = [{}, {"index": recipe.get("index", 0)}]
     for kwargs in calls:
@@ -676,6 +921,7 @@ def worker_main() -> None:
         with contextlib.suppress(ImportError):
             __import__(name)
     if hasattr(decoder, "MAX_OUTPUT_BYTES"):
+        _SHIPPED_MAX_OUTPUT_BYTES.append(decoder.MAX_OUTPUT_BYTES)
         decoder.MAX_OUTPUT_BYTES = WORKER_MAX_OUTPUT_BYTES
     with open("/proc/self/statm") as statm:
         vsize = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -821,12 +1067,20 @@ class Worker:
         self.stderr.close()
 
 
+def seed_family(seed: str) -> str:
+    """The codec family of a seed (``native`` for native pixels), or its generator's name."""
+    kind, _, name = seed.partition(":")
+    if kind == "generated":
+        return name
+    with contextlib.suppress(Exception):
+        return analyse(load_seed(seed)).family or "native"
+    return "?"
+
+
 def finding_name(recipe: dict[str, Any], result: dict[str, Any]) -> str:
     from dicom_pixels.uid import lookup
 
-    family = "?"
-    with contextlib.suppress(Exception):
-        family = analyse(load_seed(recipe["seed"])).family or "native"
+    family = seed_family(recipe["seed"])
     key = re.sub(r"[^A-Za-z0-9_.-]+", "-", result["key"]).strip("-")
     plugin = recipe.get("plugin") or "any"
     digest = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:8]
@@ -857,8 +1111,11 @@ def plugin_seeds(plugin: str, seeds: list[str]) -> list[str]:
     return chosen
 
 
-def generate(seed: int, plugins: list[str], seeds: list[str]) -> Iterator[dict[str, Any]]:
-    """An endless, reproducible stream of recipes (round robin over plugins and their seeds)."""
+def generate(
+    seed: int, plugins: list[str], seeds: list[str], structured: float = 0.0, kinds: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """An endless, reproducible stream of recipes (round robin over plugins and their seeds);
+    a *structured* fraction of them from the structure-aware generators."""
     structures = {s: analyse(load_seed(s)) for s in seeds}
     per_plugin = {p: plugin_seeds(p, seeds) for p in plugins}
     per_plugin = {p: s for p, s in per_plugin.items() if s}
@@ -866,8 +1123,11 @@ def generate(seed: int, plugins: list[str], seeds: list[str]) -> Iterator[dict[s
     while True:
         for plugin, chosen in per_plugin.items():
             rng = random.Random(f"{seed}:{counter}:{plugin}")
-            name = rng.choice(chosen)
-            yield make_recipe(rng, name, structures[name], plugin)
+            if structured and rng.random() < structured:
+                yield structured_recipe(rng, plugin, kinds)
+            else:
+                name = rng.choice(chosen)
+                yield make_recipe(rng, name, structures[name], plugin)
             counter += 1
 
 
@@ -900,9 +1160,7 @@ class Report:
 def finding_key(recipe: dict[str, Any], result: dict[str, Any]) -> str:
     """What makes two failing cases the same finding: the failure, the plugin, the seed's
     codec family and the kinds of mutation (a crash has no traceback to tell them apart)."""
-    family = "?"
-    with contextlib.suppress(Exception):
-        family = analyse(load_seed(recipe["seed"])).family or "native"
+    family = seed_family(recipe["seed"])
     mutators = "+".join(sorted({m["mutator"] for m in recipe["mutations"]}))
     return f"{result['key']}/{recipe.get('plugin') or 'any'}/{family}/{mutators}"
 
@@ -916,11 +1174,17 @@ def fuzz(
     jobs: int = 1,
     corpus: Path | None = CORPUS,
     seeds: list[str] | None = None,
+    structured: float = 0.0,
+    kinds: list[str] | None = None,
     log: Callable[[str], None] = lambda s: None,
 ) -> Report:
-    """Run cases until *cases* are done or *minutes* have passed; save new findings to *corpus*."""
+    """Run cases until *cases* are done or *minutes* have passed; save new findings to *corpus*.
+
+    *structured*: the fraction of cases from the structure-aware generators (1 = only
+    those), drawn from *kinds* (default: all of :data:`GENERATORS`).
+    """
     report = Report()
-    recipes = generate(seed, plugins or [""], seeds or seed_names())
+    recipes = generate(seed, plugins or [""], seeds or seed_names(), structured, kinds)
     lock = threading.Lock()
     deadline = time.monotonic() + 60 * minutes if minutes else None
     start = time.monotonic()
@@ -978,6 +1242,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2), help="worker processes")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="where findings are saved")
     parser.add_argument("--replay", type=Path, nargs="*", help="replay saved recipes and print their outcome")
+    parser.add_argument("--structured", type=float, default=0.25,
+                        help="fraction of cases from the structure-aware generators (0 to 1)")
+    parser.add_argument("--skip-generator", action="append", default=[], choices=sorted(GENERATORS),
+                        help="leave out a structure-aware generator (repeatable)")
     args = parser.parse_args(argv)
     if args.worker:
         worker_main()
@@ -997,7 +1265,9 @@ def main(argv: list[str] | None = None) -> int:
         plugins = [""] + [p.name for p in dp.plugins() if p.is_available]
     minutes = args.minutes if args.minutes is not None else (None if args.cases else 60)
     report = fuzz(seed=args.seed, cases=args.cases, minutes=minutes, plugins=plugins, jobs=args.jobs,
-                  corpus=args.corpus, log=lambda s: print(s, flush=True))
+                  corpus=args.corpus, structured=args.structured,
+                  kinds=[k for k in GENERATORS if k not in args.skip_generator],
+                  log=lambda s: print(s, flush=True))
     print(report.summary())
     return 1 if report.findings else 0
 

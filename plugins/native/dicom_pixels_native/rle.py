@@ -29,6 +29,7 @@ from __future__ import annotations
 import struct
 import sys
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -93,15 +94,13 @@ def decode_rle(data: bytes | bytearray | memoryview, frame: DecodeFrame) -> np.n
     # one (sample, byte) lane through a strided view.
     lanes = target.reshape(-1).view(np.uint8).reshape(pixels, samples, bytes_per_sample)
     little = sys.byteorder == "little"
-    source = data if isinstance(data, bytes) else memoryview(data).cast("B")
+    source = memoryview(data).cast("B")  # segments are read in place, never copied
     for index, (start, end) in enumerate(offsets):
         sample, rank = divmod(index, bytes_per_sample)
         # rank 0 is the most significant byte for ">" (G.2), the least for "<".
         significance = bytes_per_sample - 1 - rank if order == ">" else rank
         lane = significance if little else bytes_per_sample - 1 - significance
-        encoded = bytes(source[start:end])
-        runs, counts, literal = _runs(encoded)
-        decoded = int(counts.sum())
+        decoded = _decode_into(source[start:end], lanes[:, sample, lane])
         if decoded < pixels:
             raise DecodeError(
                 f"Frame {frame.index}: RLE segment {index} decodes to {decoded} bytes, "
@@ -116,7 +115,6 @@ def decode_rle(data: bytes | bytearray | memoryview, frame: DecodeFrame) -> np.n
                 UserWarning,
                 stacklevel=2,
             )
-        lanes[:, sample, lane] = _expand_runs(encoded, runs, counts, literal, pixels)[:pixels]
     if writable:
         return None
     if out is not None:
@@ -169,39 +167,86 @@ def decode_segment(
 ) -> np.ndarray:
     """Decode one PackBits segment (PS3.5 G.3.2) of ``src[start:end]`` as a uint8 array.
 
-    A Python loop only finds where each run starts (the one inherently
-    sequential step); the bytes are then produced by one NumPy gather. Output
-    is materialised only up to *length* (plus at most one run), so hostile
-    input cannot make it allocate more; the returned array's ``size`` is the
-    materialised length and :func:`decoded_length` tells the full length.
+    Output is materialised only up to *length*, so hostile input cannot make it
+    allocate more; the returned array's ``size`` is the materialised length and
+    :func:`decoded_length` tells the full length.
 
     >>> decode_segment(bytes([0x02, 1, 2, 3, 0xFE, 9, 0x80])).tolist()
     [1, 2, 3, 9, 9, 9]
     """
-    segment = bytes(src[start:end])
-    runs, counts, literal = _runs(segment)
-    return _expand_runs(segment, runs, counts, literal, length)
+    segment = memoryview(src).cast("B")[start:end]
+    total = decoded_length(segment)
+    out = np.empty(total if length is None else min(total, length), dtype=np.uint8)
+    _decode_into(segment, out)
+    return out
 
 
-def _runs(segment: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return each run's header position, output byte count and whether it is literal."""
-    size = len(segment)
-    heads: list[int] = []
-    append = heads.append
-    pos = 0
-    # G.3.2: header n in 0..127 -> copy the next n + 1 bytes; n in 129..255 (-127..-1 as
-    # int8) -> repeat the next byte 257 - n times; 128 (-128) -> no operation.
-    while pos < size:
-        header = segment[pos]
-        append(pos)
-        if header < 128:
-            pos += header + 2
-        elif header > 128:
-            pos += 2
-        else:
-            pos += 1
-    position = np.array(heads, dtype=np.intp)
-    header_values = np.frombuffer(segment, dtype=np.uint8)[position].astype(np.intp)
+#: Segment bytes whose run heads are found at a time (2**14): bounds a block's index
+#: arrays to about a megabyte and its output to 64 x that, whatever the segment holds.
+_BLOCK_BITS = 14
+
+
+def _decode_into(segment: memoryview, dest: np.ndarray) -> int:
+    """Decode a PackBits segment into the 1-D (possibly strided) *dest*, block by block.
+
+    Returns the full decoded length; bytes beyond ``dest.size`` are counted, not kept.
+    Memory stays near the output: the segment is read in place, and each block's runs
+    are expanded by one NumPy gather into its slice of *dest*, with no Python object
+    per run. Time is linear in the segment's length (times the block's log2).
+    """
+    buf = np.frombuffer(segment, dtype=np.uint8)
+    capacity = dest.size
+    filled = produced = 0
+    for heads in _run_heads(buf):
+        position, counts, literal = _run_table(buf, heads)
+        produced += int(counts.sum())
+        if filled < capacity:
+            part = _expand_runs(buf, position, counts, literal, capacity - filled)[: capacity - filled]
+            dest[filled : filled + part.size] = part
+            filled += part.size
+    return produced
+
+
+def _run_heads(buf: np.ndarray) -> Iterator[np.ndarray]:
+    """Yield the positions of the run headers of a PackBits segment, a block at a time.
+
+    Where each run starts depends on every run before it (G.3.2: header n in 0..127 is
+    followed by n + 1 literal bytes, 129..255 by one byte to repeat, 128 stands alone).
+    Within a block of 2**14 bytes, each position's successor is computed at once and
+    the chain from the block's first header is followed by pointer doubling: the
+    table of 2**k-th successors is squared while the chain's known part doubles. No
+    Python loop per run.
+    """
+    size = buf.size
+    start = 0
+    while start < size:
+        block = buf[start : start + (1 << _BLOCK_BITS)].astype(np.int32)
+        length = block.size
+        step = np.where(block < 128, block + 2, np.where(block > 128, 2, 1))
+        # Successor of each position, and a sink (index *length*) for "beyond this block".
+        jump = np.empty(length + 1, dtype=np.int32)
+        np.minimum(np.arange(length, dtype=np.int32) + step, length, out=jump[:length])
+        jump[length] = length
+        # Distances 0 .. 2**k - 1 from the block's first header, in order; the positions at
+        # distances 2**k .. 2**(k+1) - 1 are the 2**k-th successors of those.
+        heads = np.zeros(1, dtype=np.int32)
+        while True:
+            further = jump[heads]
+            if further[0] == length:  # the chain has left the block
+                break
+            heads = np.concatenate((heads, further))
+            jump = jump[jump]  # the 2**(k+1)-th successor
+        heads = heads[: int(np.searchsorted(heads, length))]
+        last = int(heads[-1])
+        yield heads + start
+        start += last + int(step[last])
+
+
+def _run_table(buf: np.ndarray, heads: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each run's header position, output byte count and whether it is literal."""
+    size = buf.size
+    position = heads.astype(np.intp)
+    header_values = buf[position].astype(np.intp)
     literal = header_values < 128
     counts = np.where(literal, header_values + 1, 257 - header_values)
     counts[header_values == 128] = 0
@@ -212,13 +257,12 @@ def _runs(segment: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _expand_runs(
-    segment: bytes,
+    buf: np.ndarray,
     position: np.ndarray,
     counts: np.ndarray,
     literal: np.ndarray,
     length: int | None,
 ) -> np.ndarray:
-    buf = np.frombuffer(segment, dtype=np.uint8)
     producing = counts > 0
     position, counts, literal = position[producing], counts[producing], literal[producing]
     ends = np.cumsum(counts)
@@ -243,14 +287,13 @@ def _expand_runs(
     return buf[np.cumsum(step, out=step)]
 
 
-def decoded_length(segment: bytes) -> int:
+def decoded_length(segment: bytes | bytearray | memoryview) -> int:
     """The number of bytes the PackBits *segment* decodes to, without decoding it.
 
     >>> decoded_length(bytes([0x02, 1, 2, 3, 0xFE, 9]))
     6
     """
-    _, counts, _ = _runs(segment)
-    return int(counts.sum())
+    return _decode_into(memoryview(segment).cast("B"), np.empty(0, dtype=np.uint8))
 
 
 # -- encoding -----------------------------------------------------------------------------
