@@ -137,6 +137,8 @@ def _encoders() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("uid", "plugin"), _encoders(), ids=lambda v: lookup(v).keyword if "." in v else v or "core")
 def test_two_workers_give_the_bytes_of_one_worker_for_every_encoder(uid, plugin):
+    if lookup(uid).is_video:
+        pytest.skip("a video is one stream (PS3.5 A.4.5): its frames are not encoded one by one")
     encoder = dp.get_encoder(uid)
     for (arr, description), options in itertools.product(_IMAGES, _LOSSY_OPTIONS.get(uid, [{}])):
         try:
@@ -150,7 +152,7 @@ def test_two_workers_give_the_bytes_of_one_worker_for_every_encoder(uid, plugin)
             continue  # this codec cannot encode this image: try the next one
         parallel = list(encoder.iter_encode(arr, encoding_plugin=plugin, workers=2, **description, **options))
         assert parallel == serial
-        assert len(serial) == (1 if lookup(uid).is_video else 5)  # a video is one stream (PS3.5 A.4.5)
+        assert len(serial) == 5
         return
     pytest.skip(f"{plugin or 'the core'} encodes none of the test images as {lookup(uid).name}")
 
