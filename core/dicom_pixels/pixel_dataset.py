@@ -46,7 +46,7 @@ from .arguments import (
 )
 from .decoder import get_decoder
 from .description import IMAGE_PIXEL_KEYWORDS, ImageDescription
-from .encoder import EncodeRun, native_frame, get_encoder, is_lossy, lossy_method
+from .encoder import EncodeRun, get_encoder, is_lossy, lossy_method, native_frame
 from .errors import (
     EncodingProfileError,
     InvalidArgumentError,

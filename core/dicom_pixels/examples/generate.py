@@ -279,7 +279,7 @@ def _write_implicit(path: Path, elements: list[DataElement], sop_class: str, uid
     # Implicit VR: tag + 4-byte length + value (PS3.5 7.1.3); the file meta stays explicit.
     import struct
 
-    from ..writer import encode_value, atomic_write_bytes, file_meta_bytes
+    from ..writer import atomic_write_bytes, encode_value, file_meta_bytes
 
     body = [file_meta_bytes(_IMPLICIT_LE, sop_class, uid)]
     for el in sorted(elements, key=lambda e: e.tag):
