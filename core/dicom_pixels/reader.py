@@ -731,7 +731,3 @@ def _refine_us_or_ss(elements: dict[int, Element]) -> dict[int, Element]:
         tag: el._replace(vr="SS") if tag in US_OR_SS_TAGS and el.vr == "US" else el
         for tag, el in elements.items()
     }
-
-
-#: The former private name, for code that patched it.
-_Parser = Parser
