@@ -48,7 +48,13 @@ from .errors import (
 )
 from .processing import convert_frame_color_space
 from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
-from .source import IMAGE_PIXEL_OPTIONS, NativeFrameAccess, frame_index_error, open_source
+from .source import (
+    IMAGE_PIXEL_OPTIONS,
+    EncodedLengths,
+    NativeFrameAccess,
+    frame_index_error,
+    open_source,
+)
 from .uid import lookup
 
 __all__ = [
@@ -601,21 +607,21 @@ class _Run:
             return
         data, _ = self.source.read_frame(0)
         self._check_encoded_frame(0, len(data), data)
-        encoded_length = getattr(self.source, "encoded_length", None)
-        if encoded_length is None:
+        source = self.source
+        if not isinstance(source, EncodedLengths):
             return
         # Every frame shares the first one's image size, so its codestream's lower bound.
         bound = codestream.minimum_length(self.ts, data, image, with_header=False)
         if bound is not None:
             least, why = bound
             for i in range(1, total):
-                length = encoded_length(i)
+                length = source.encoded_length(i)
                 if length < least:
                     self._refuse(i, f"its {length} bytes are fewer than the {least} that a "
                                  f"{image.rows} x {image.columns} frame needs ({why})")
         if self.ts.family in _MAX_EXPANSION:
             for i in range(total):
-                self._check_encoded_frame(i, encoded_length(i), None)
+                self._check_encoded_frame(i, source.encoded_length(i), None)
 
     def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         """Decode frame *index* into *out* (the frame's slice) and correct it in place."""

@@ -49,6 +49,7 @@ from .streams import is_fsspec_file, is_url
 __all__ = [
     "IMAGE_PIXEL_OPTIONS",
     "ElementSource",
+    "EncodedLengths",
     "FramesSource",
     "NativeFrameAccess",
     "PixelSource",
@@ -124,6 +125,25 @@ class NativeFrameAccess(Protocol):
 
     def native_memory(self) -> memoryview | None:
         """The in-memory bytes of every native frame, or ``None``."""
+        ...
+
+
+@runtime_checkable
+class EncodedLengths(Protocol):
+    """Optional to a :class:`PixelSource`: each frame's encoded length without reading it.
+
+    With it the decoder refuses a large encapsulated volume whose frames are too short
+    for their codestream header before allocating the output. Both built-in sources
+    implement it.
+
+    >>> import dicom_pixels as dp
+    >>> with dp.source.open_source(dp.examples.get_path("rle_rgb")) as src:
+    ...     isinstance(src, EncodedLengths), src.encoded_length(0) > 0
+    (True, True)
+    """
+
+    def encoded_length(self, index: int) -> int:
+        """The number of encoded bytes of frame *index*."""
         ...
 
 
