@@ -491,8 +491,9 @@ def test_only_sources_with_native_frame_access_are_read_directly():
 
 
 def _private_names_taken_from_other_modules(package: Path) -> list[str]:
-    """``from .x import _y``, ``import``-ed module ``m._y`` and ``obj._y`` of a name imported from
-    another core module: every use of a private name across core modules, as ``file:line name``."""
+    """``from .x import _y``, ``m._y`` of an imported core module, and ``obj._y`` where no
+    ``_y`` is defined in the module itself (so it belongs to another module's class): every
+    use of a private name across core modules, as ``file:line name``."""
     import ast
 
     def private(name: str) -> bool:
@@ -514,10 +515,21 @@ def _private_names_taken_from_other_modules(package: Path) -> list[str]:
             elif isinstance(node, ast.Import):
                 imported.update((a.asname or a.name).split(".")[0] for a in node.names
                                 if a.name.split(".")[0] == "dicom_pixels")
+        defined = {"_replace", "_asdict", "_fields"}  # the public API of named tuples
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and private(node.attr)
-                    and isinstance(node.value, ast.Name) and node.value.id in imported):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                defined.add(node.attr)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Attribute) or not private(node.attr):
+                continue
+            if isinstance(node.value, ast.Name) and node.value.id in imported:
                 found.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
+            elif node.attr not in defined:
+                found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
     return found
 
 
@@ -526,5 +538,10 @@ def test_core_modules_use_no_private_name_of_another_core_module(tmp_path):
     package = Path(dp.__file__).parent
     assert _private_names_taken_from_other_modules(package) == []
     # The check itself finds both forms.
-    (tmp_path / "a.py").write_text("from .b import _hidden\nfrom . import b\nb._other()\n")
-    assert _private_names_taken_from_other_modules(tmp_path) == ["a.py:1 _hidden", "a.py:3 b._other"]
+    (tmp_path / "a.py").write_text(
+        "from .b import _hidden\nfrom . import b\nb._other()\n"
+        "class A:\n    def f(self, s):\n        self._mine = s._theirs\n        return self._mine\n"
+    )
+    assert _private_names_taken_from_other_modules(tmp_path) == [
+        "a.py:1 _hidden", "a.py:3 b._other", "a.py:6 s._theirs"
+    ]

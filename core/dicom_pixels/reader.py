@@ -258,7 +258,7 @@ class Parser:
             )
         memory = self.stream.memory
         if memory is not None:
-            self.stream._count(length)
+            self.stream.count_read(length)
             return memory[offset : offset + length]
         if length > self._chunk:
             data = self.stream.pread(offset, length)
@@ -379,7 +379,7 @@ class Parser:
                 counted += value_pos - pos
             pos = value_end
         if memory is not None:
-            self.stream._count(counted)
+            self.stream.count_read(counted)
         return pos
 
     # -- sequences -----------------------------------------------------------------------------

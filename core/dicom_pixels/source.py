@@ -762,9 +762,7 @@ def _origin_of(src: Any, dicom: DicomFile) -> tuple[Any, ...] | None:
     if isinstance(src, (bytes, bytearray, memoryview)):
         return ("bytes", src)  # copied to bytes only if the source is pickled
     if is_url(src) or is_fsspec_file(src):
-        stream: Any = dicom.stream
-        while hasattr(stream, "_owner") or hasattr(stream, "_raw"):  # borrowed, inflated
-            stream = getattr(stream, "_owner", None) or stream._raw
+        stream: Any = dicom.stream.origin  # past a borrowed or inflated stream
         return ("url", stream.url, stream.storage_options)
     if isinstance(src, (str, os.PathLike)):
         return ("path", os.path.abspath(os.fspath(src)))
