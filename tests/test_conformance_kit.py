@@ -2,13 +2,15 @@
 
 Each test registers, in process, a deliberately defective variant of a JPEG-LS
 plugin over pyjpegls (the defects of issue 12, each one a real mistake an author
-made) and asserts that the kit's check for it fails, while the correct plugin
+made; one more wraps a JPEG 2000 encoder that ignores the compression ratio) and asserts
+that the kit's check for it fails, while the correct plugin
 passes the same check. A last pair runs the kit as a plugin author's CI does, in
 a pytest subprocess, against a plugin whose backend is not installed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -21,6 +23,7 @@ import pytest
 
 import dicom_pixels as dp
 from dicom_pixels.plugin import (
+    JPEG_2000,
     JPEG_LS,
     DecodeFrame,
     EncodeFrame,
@@ -44,6 +47,7 @@ pytest.importorskip("dicom_pixels_pyjpegls", reason="the correct plugin to compa
 
 LOSSLESS = "1.2.840.10008.1.2.4.80"
 NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
+J2K_LOSSY = "1.2.840.10008.1.2.4.91"
 MODULE = "dicom_pixels_kit_defects"
 
 
@@ -106,12 +110,25 @@ def rgb_written_with_the_wrong_interleave(arr: np.ndarray, frame: EncodeFrame) -
     return _encode(arr, frame, planar=True)
 
 
+def j2k_encode(arr: np.ndarray, frame: EncodeFrame) -> bytes:
+    from dicom_pixels_pylibjpeg.encode import encode_j2k
+
+    return encode_j2k(arr, frame)
+
+
+def compression_ratio_ignored(arr: np.ndarray, frame: EncodeFrame) -> bytes:
+    # Only 'j2k_psnr' is passed on: with 'j2k_cr' the backend gets no rate and writes losslessly.
+    options = {name: value for name, value in frame.options.items() if name != "j2k_cr"}
+    return j2k_encode(arr, dataclasses.replace(frame, options=options))
+
+
 _module = types.ModuleType(MODULE)
 _module.decode = _decode  # type: ignore[attr-defined]
 _module.encode = _encode  # type: ignore[attr-defined]
 for _function in (interleave_mode_0_decoded_by_pixel, sixteen_bits_reported_as_eight,
                   damaged_stream_decoded_to_zeros, near_lossless_request_ignored,
-                  signed_near_lossless_wraps, rgb_written_with_the_wrong_interleave):
+                  signed_near_lossless_wraps, rgb_written_with_the_wrong_interleave,
+                  j2k_encode, compression_ratio_ignored):
     setattr(_module, _function.__name__, _function)
 sys.modules[MODULE] = _module
 
@@ -203,6 +220,37 @@ def test_rgb_encoded_with_the_wrong_interleave_fails(registered):
     plugin = registered("kit-planar", encode="rgb_written_with_the_wrong_interleave")
     with pytest.raises(ConformanceFailure, match="RGB .* a lossless encoding must be exact"):
         check_encoder(plugin, LOSSLESS)
+
+
+def _j2k_plugin(encode: str) -> Any:
+    """A JPEG 2000 encoder over pylibjpeg-openjpeg: *encode* is a function of the module above."""
+
+    class Plugin:
+        @hookimpl
+        def dicom_pixels_register_codecs(self, registry: Any) -> None:
+            registry.add_encoder(J2K_LOSSY, f"{MODULE}:{encode}", supports=JPEG_2000)
+
+    return Plugin()
+
+
+@pytest.mark.parametrize("encode", ["j2k_encode", "compression_ratio_ignored"])
+def test_a_jpeg_2000_encoder_that_ignores_the_compression_ratio_fails(encode):
+    """Issue 12 point 1: lossy J2K is held to the requested ratio (within RATIO_MARGIN), not
+    only to a PSNR; the defect reads 'j2k_psnr' only and so writes lossless data at j2k_cr."""
+    pytest.importorskip("dicom_pixels_pylibjpeg", reason="the variants wrap its J2K encoder")
+    pytest.importorskip("openjpeg", reason="pylibjpeg-openjpeg is the backend")
+    plugin = dp.register(_j2k_plugin(encode), name=f"kit-{encode}")
+    try:
+        if encode == "j2k_encode":
+            report = check_encoder(plugin, J2K_LOSSY)
+            assert all("17 x 9" in line for line in report), report  # OpenJPEG's size floor only
+        else:
+            with pytest.raises(ConformanceFailure, match=r"asked for j2k_cr=\[10\], it wrote \d+ bytes .*"
+                                                         "the ratio was not honoured"):
+                check_encoder(plugin, J2K_LOSSY)
+    finally:
+        manager.unregister(plugin)
+        manager.reload()
 
 
 def test_a_missing_backend_fails_unless_explicitly_allowed(registered):

@@ -320,3 +320,18 @@ def _resized(name: str, rows: int, columns: int) -> FramesSource:
 def test_a_real_codestream_declaring_65535_squared_is_refused_by_its_family_rule(name, rule):
     with pytest.raises(DecodeError, match=rule):
         dp.pixel_array(_resized(name, 65535, 65535), index=0, max_frame_pixels=2**33, max_output_bytes=2**40)
+
+
+def test_the_volume_precheck_reads_each_frames_length_from_the_source(monkeypatch):
+    """Every source with EncodedLengths is prechecked frame by frame (issue 12 seam): one RLE
+    frame far shorter than its declared expansion allows is refused before any decoding."""
+    monkeypatch.setattr(decoder, "_PRECHECK_ABOVE", 0)  # as if the volume were large
+    expected = dp.pixel_array(dp.examples.rle_rgb)
+    with open_source(dp.examples.rle_rgb) as src:
+        frame = src.read_frame(0)[0]
+        image = src.image
+    np.testing.assert_array_equal(dp.pixel_array(FramesSource([frame, frame], image))[1], expected)
+    # A second frame of 64 bytes (its header alone) cannot hold a 64 x 96 x 3 frame at 64:1.
+    tiny = frame[:64]
+    with pytest.raises(DicomPixelsError, match="frame 1"):
+        dp.pixel_array(FramesSource([frame, tiny], image))

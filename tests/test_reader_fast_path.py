@@ -1,6 +1,6 @@
 """The fast paths for many small files give exactly what the general code gives.
 
-* ``_Parser.scan_explicit_le`` reads plain Explicit VR Little Endian headers without the
+* ``Parser.scan_explicit_le`` reads plain Explicit VR Little Endian headers without the
   per-element calls: it must read the same elements, stop at the same pixel element and
   raise the same errors as the general walk, on every pydicom file and on damaged headers.
 * ``source._describe_file`` reuses the description of a file whose stored Image Pixel
@@ -31,8 +31,8 @@ from pydicom.uid import ExplicitVRLittleEndian  # noqa: E402
 
 
 def _general_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Turn the fast scan off: every element goes through ``_Parser.header``."""
-    monkeypatch.setattr(reader._Parser, "scan_explicit_le", lambda self, pos, *args, **kw: pos)
+    """Turn the fast scan off: every element goes through ``Parser.header``."""
+    monkeypatch.setattr(reader.Parser, "scan_explicit_le", lambda self, pos, *args, **kw: pos)
 
 
 def _outcome(src: object) -> tuple:
@@ -67,14 +67,14 @@ def test_the_fast_scan_reads_every_pydicom_file_as_the_general_walk_does(monkeyp
 
 def test_the_scan_is_used_and_stops_at_the_pixel_element(monkeypatch):
     calls: list[int] = []
-    original = reader._Parser.scan_explicit_le
+    original = reader.Parser.scan_explicit_le
 
     def spy(self, pos, *args, **kw):
         end = original(self, pos, *args, **kw)
         calls.append(end)
         return end
 
-    monkeypatch.setattr(reader._Parser, "scan_explicit_le", spy)
+    monkeypatch.setattr(reader.Parser, "scan_explicit_le", spy)
     data = _series_file(rows=4)
     with read_dicom(data) as dicom:
         assert dicom.pixel is not None

@@ -449,3 +449,99 @@ def test_the_encoder_treats_a_backend_panic_as_a_failed_codec_like_the_decoder(f
         assert len(data) > 64
     finally:
         fresh_registry.unregister("panicking")
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_native_frames_bypass_a_decoder_only_when_it_declares_reads_stored_frames(
+    fresh_registry, monkeypatch, declared
+):
+    """Issue 12 point 3: the direct read follows the codec's declaration, not a plugin *named* native."""
+    calls: list[int] = []
+
+    def decode(data, frame):
+        calls.append(frame.index)
+        image = frame.image
+        return np.frombuffer(data, image.dtype.newbyteorder("<")).reshape(image.frame_shape)
+
+    module = types.ModuleType(f"stored_copy_{declared}")
+    module.decode = decode
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+
+    def register(registry):
+        registry.add_decoder("ExplicitVRLittleEndian", f"{module.__name__}:decode",
+                             reads_stored_frames=declared)
+
+    name = dp.register(_plugin_module("stored_copy", register))
+    try:
+        arr = dp.pixel_array(dp.examples.ct, decoding_plugin=name)  # 16-bit little-endian, one frame
+        np.testing.assert_array_equal(arr, dp.pixel_array(dp.examples.ct, decoding_plugin="native"))
+        assert calls == ([] if declared else [0])
+    finally:
+        fresh_registry.unregister(name)
+
+
+def test_only_sources_with_native_frame_access_are_read_directly():
+    from dicom_pixels.source import FramesSource, NativeFrameAccess, open_source
+
+    with open_source(dp.examples.ct) as src:
+        assert isinstance(src, NativeFrameAccess)
+        frames = FramesSource([src.read_frame(0)[0]], src.image)
+    assert not isinstance(frames, NativeFrameAccess)
+    np.testing.assert_array_equal(dp.pixel_array(frames), dp.pixel_array(dp.examples.ct))
+
+
+def _private_names_taken_from_other_modules(package: Path) -> list[str]:
+    """``from .x import _y``, ``m._y`` of an imported core module, and ``obj._y`` where no
+    ``_y`` is defined in the module itself (so it belongs to another module's class): every
+    use of a private name across core modules, as ``file:line name``."""
+    import ast
+
+    def private(name: str) -> bool:
+        return name.startswith("_") and not name.startswith("__")
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        imported: set[str] = set()  # names bound to another core module or its members
+        for node in ast.walk(tree):
+            internal = isinstance(node, ast.ImportFrom) and (
+                node.level > 0 or (node.module or "").split(".")[0] == "dicom_pixels"
+            )
+            if internal:
+                for alias in node.names:
+                    if private(alias.name):
+                        found.append(f"{path.name}:{node.lineno} {alias.name}")
+                    imported.add(alias.asname or alias.name)
+            elif isinstance(node, ast.Import):
+                imported.update((a.asname or a.name).split(".")[0] for a in node.names
+                                if a.name.split(".")[0] == "dicom_pixels")
+        defined = {"_replace", "_asdict", "_fields"}  # the public API of named tuples
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                defined.add(node.attr)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Attribute) or not private(node.attr):
+                continue
+            if isinstance(node.value, ast.Name) and node.value.id in imported:
+                found.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
+            elif node.attr not in defined:
+                found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    return found
+
+
+def test_core_modules_use_no_private_name_of_another_core_module(tmp_path):
+    """Issue 12 point 3: what one module needs of another is a public seam."""
+    package = Path(dp.__file__).parent
+    assert _private_names_taken_from_other_modules(package) == []
+    # The check itself finds both forms.
+    (tmp_path / "a.py").write_text(
+        "from .b import _hidden\nfrom . import b\nb._other()\n"
+        "class A:\n    def f(self, s):\n        self._mine = s._theirs\n        return self._mine\n"
+    )
+    assert _private_names_taken_from_other_modules(tmp_path) == [
+        "a.py:1 _hidden", "a.py:3 b._other", "a.py:6 s._theirs"
+    ]

@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 
 from .description import ImageDescription
+from .uid import lookup
 
 __all__ = [
     "DecodeFrame",
@@ -122,6 +123,34 @@ class EncodeFrame:
     def option(self, name: str, default: Any = None) -> Any:
         """Return the encoding option *name*, or *default*."""
         return self.options.get(name, default)
+
+    @property
+    def lossless_only(self) -> bool:
+        """Whether the target transfer syntax allows only lossless data, as JPEG 2000
+        (Lossless Only) does (PS3.5 8.2.4, A.4.4); one codec may then write both kinds.
+
+        >>> from dicom_pixels import ImageDescription
+        >>> image = ImageDescription(8, 8, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.90")
+        >>> EncodeFrame(image, 0, {}).lossless_only
+        True
+        """
+        return lookup(self.image.transfer_syntax_uid).lossy is False
+
+    def option_numbers(self, name: str) -> list[float] | None:
+        """The option *name* given as one number or one per quality layer (``j2k_cr``,
+        ``j2k_psnr``) as a list of floats, or ``None`` when not given. The core has
+        checked the values before calling the codec.
+
+        >>> from dicom_pixels import ImageDescription
+        >>> image = ImageDescription(8, 8, 1, 8, 8, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.91")
+        >>> frame = EncodeFrame(image, 0, {"j2k_cr": 20})
+        >>> frame.option_numbers("j2k_cr"), frame.option_numbers("j2k_psnr")
+        ([20.0], None)
+        """
+        value = self.options.get(name)
+        if value is None:
+            return None
+        return [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
 
 
 # -- rules every codec of a family shares ------------------------------------------------

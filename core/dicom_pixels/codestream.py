@@ -453,9 +453,11 @@ def minimum_length(
     return None
 
 
-def _header_length(data: bytes) -> int:
+def _header_length(data: bytes, until: int = 0xDA) -> int:
     """Bytes of a JPEG/JPEG-LS codestream up to the end of its first SOS marker segment
-    (10918-1 B.2.1: SOI, marker segments, SOS), or 0 when there is no readable one."""
+    (10918-1 B.2.1: SOI, marker segments, SOS), or 0 when there is no readable one; of a
+    J2K codestream up to the end of the first SOT marker segment with ``until=0x90``
+    (15444-1 A.4.2: SOC, main header, SOT), which has the same marker-length layout."""
     offset = 2
     for _ in range(_MAX_SEGMENTS):
         if data[offset : offset + 1] != b"\xff" or offset + 4 > len(data):
@@ -465,9 +467,26 @@ def _header_length(data: bytes) -> int:
             offset += 1
             continue
         offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
-        if marker == 0xDA:
+        if marker == until:
             return offset
     return 0
+
+
+def j2k_header_length(codestream: bytes) -> int:
+    """Bytes of a J2K/HTJ2K codestream that are not coded image data: the main header,
+    the first tile-part's SOT and SOD (15444-1 A.4.2) and the EOC marker (A.4.4).
+    0 when the main header cannot be walked.
+
+    What remains is what a compression ratio governs: on a small image the headers alone
+    can outweigh the requested size.
+
+    >>> siz = b"\\xff\\x51\\x00\\x29" + bytes(39)
+    >>> sot = b"\\xff\\x90\\x00\\x0a" + bytes(8)
+    >>> j2k_header_length(b"\\xff\\x4f" + siz + sot + b"\\xff\\x93" + bytes(100) + b"\\xff\\xd9")
+    61
+    """
+    main_and_sot = _header_length(codestream, until=0x90)
+    return main_and_sot + 2 + len(_JPEG_END) if main_and_sot else 0
 
 
 def _rle_segment_minimum(image: ImageDescription) -> int:

@@ -48,7 +48,13 @@ from .errors import (
 )
 from .processing import convert_frame_color_space
 from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
-from .source import IMAGE_PIXEL_OPTIONS, open_source
+from .source import (
+    IMAGE_PIXEL_OPTIONS,
+    EncodedLengths,
+    NativeFrameAccess,
+    frame_index_error,
+    open_source,
+)
 from .uid import lookup
 
 __all__ = [
@@ -388,7 +394,8 @@ class _Run:
     def _can_read_directly(self) -> bool:
         """Whether native frames are stored exactly as the output holds them (then they are
         read straight into the output, skipping a copy): byte-aligned whole samples in the
-        output's byte order, one plane, no subsampling, and the native plugin chosen."""
+        output's byte order, one plane, no subsampling, the first codec declared as reading frames
+        as stored (``reads_stored_frames``) and a source with :class:`NativeFrameAccess`."""
         image, ts = self.image, self.ts
         return (
             not ts.encapsulated
@@ -397,8 +404,8 @@ class _Run:
             and (image.samples_per_pixel == 1 or image.planar_configuration == 0)
             and image.photometric_interpretation != "YBR_FULL_422"
             and bool(self.codecs)
-            and self.codecs[0].plugin == "native"
-            and hasattr(self.source, "readinto_native_frame")
+            and self.codecs[0].reads_stored_frames
+            and isinstance(self.source, NativeFrameAccess)
         )
 
     def __enter__(self) -> _Run:
@@ -600,21 +607,21 @@ class _Run:
             return
         data, _ = self.source.read_frame(0)
         self._check_encoded_frame(0, len(data), data)
-        encoded_length = getattr(self.source, "encoded_length", None)
-        if encoded_length is None:
+        source = self.source
+        if not isinstance(source, EncodedLengths):
             return
         # Every frame shares the first one's image size, so its codestream's lower bound.
         bound = codestream.minimum_length(self.ts, data, image, with_header=False)
         if bound is not None:
             least, why = bound
             for i in range(1, total):
-                length = encoded_length(i)
+                length = source.encoded_length(i)
                 if length < least:
                     self._refuse(i, f"its {length} bytes are fewer than the {least} that a "
                                  f"{image.rows} x {image.columns} frame needs ({why})")
         if self.ts.family in _MAX_EXPANSION:
             for i in range(total):
-                self._check_encoded_frame(i, encoded_length(i), None)
+                self._check_encoded_frame(i, source.encoded_length(i), None)
 
     def decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         """Decode frame *index* into *out* (the frame's slice) and correct it in place."""
@@ -629,7 +636,12 @@ class _Run:
             raise typed from exc
 
     def _decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
-        if self._direct and out.flags.c_contiguous and self.source.readinto_native_frame(index, out):  # type: ignore[attr-defined]
+        if (
+            self._direct
+            and out.flags.c_contiguous
+            and isinstance(self.source, NativeFrameAccess)
+            and self.source.readinto_native_frame(index, out)
+        ):
             info: dict[str, Any] = {"decoded_by": self.codecs[0].plugin}
         else:
             result, info = self._call_codecs(index, out)
@@ -726,8 +738,8 @@ class _Run:
         (reads release the GIL: page-cache copies and page faults then run in parallel).
         ``False``, having read nothing, when the source cannot (then frames are read one
         by one)."""
-        readinto = getattr(self.source, "readinto_native_frames", None)
-        if readinto is None or not out.flags.c_contiguous or self._color_plan({}, self._raw)[0] is not None:
+        source = self.source
+        if not isinstance(source, NativeFrameAccess) or not out.flags.c_contiguous or self._color_plan({}, self._raw)[0] is not None:
             return False
         if self.options.get("workers") is not None:
             blocks = self._workers(total)  # as asked
@@ -743,7 +755,7 @@ class _Run:
         def read(block: int) -> None:
             start, end = bounds[block], bounds[block + 1]
             part = out[start:end]
-            done[block] = readinto(first + start, end - start, part)
+            done[block] = source.readinto_native_frames(first + start, end - start, part)
             if done[block]:
                 self._correct(part, {})
 
@@ -761,8 +773,8 @@ class _Run:
         them (see :meth:`_can_read_directly`), no unused bits need masking and no colour
         conversion is asked. Read-only when the buffer is (``bytes``)."""
         image = self.image
-        memory_of = getattr(self.source, "native_memory", None)
-        if not self._direct or memory_of is None or self._color_plan({}, self._raw)[0] is not None:
+        source = self.source
+        if not self._direct or not isinstance(source, NativeFrameAccess) or self._color_plan({}, self._raw)[0] is not None:
             return None
         if (
             self.options.get("correct_unused_bits")
@@ -770,14 +782,14 @@ class _Run:
             and image.bits_allocated > image.bits_stored
         ):
             return None
-        memory = memory_of()
+        memory = source.native_memory()
         if memory is None:
             return None
         total = self.frame_total
         arr = np.frombuffer(memory, dtype=self.out_dtype).reshape(total, *image.frame_shape)
         if index is not None:
             if not 0 <= index < total:
-                raise self.source._frame_error(index, total)  # type: ignore[attr-defined]
+                raise frame_index_error(self.source.name, index, total)
             return arr[index], self._meta({}, image.photometric_interpretation, as_frame=True)
         return self._all_frames(arr, {}, image.photometric_interpretation)
 
@@ -971,7 +983,7 @@ class _Run:
         following = -1  # the index the current pass yields next
         for index in indices:
             if not 0 <= index < total:
-                raise self.source._frame_error(index, total)  # type: ignore[attr-defined]
+                raise frame_index_error(self.source.name, index, total)
             if index != following:
                 if not stream:
                     stream = self.source.read_frame(0)[0]

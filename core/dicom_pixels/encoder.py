@@ -48,17 +48,19 @@ from .errors import (
     InvalidPixelDescriptionError,
 )
 from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
-from .source import IMAGE_PIXEL_OPTIONS, PixelSource, _is_dataset, open_source
+from .source import IMAGE_PIXEL_OPTIONS, PixelSource, is_dataset, open_source
 from .uid import TransferSyntax, lookup
 
 __all__ = [
     "ENCODING_PROFILES",
     "EncodingProfile",
+    "EncodeRun",
     "Encoder",
     "check_options",
     "check_profile",
     "get_encoder",
     "lossy_method",
+    "native_frame",
 ]
 
 _MONO = ("MONOCHROME1", "MONOCHROME2")
@@ -565,8 +567,17 @@ def _check_values_fit(arr: np.ndarray, image: ImageDescription, what: str) -> No
         )
 
 
-def _native_frame(arr: np.ndarray, image: ImageDescription, ts: TransferSyntax, planar: int) -> bytes:
-    """Lay out one frame as native pixel bytes (PS3.5 8.1.1, A.1-A.3); no padding."""
+def native_frame(arr: np.ndarray, image: ImageDescription, ts: TransferSyntax, planar: int) -> bytes:
+    """Lay out one frame as native pixel bytes (PS3.5 8.1.1, A.1-A.3); no padding.
+
+    *planar* is the Planar Configuration of the output (0: colour-by-pixel, 1: by plane);
+    1-bit data is packed little-bit-first (PS3.5 8.1.1).
+
+    >>> import numpy as np, dicom_pixels as dp
+    >>> image = dp.ImageDescription(1, 2, 1, 16, 12, 0, "MONOCHROME2", "1.2.840.10008.1.2.1")
+    >>> native_frame(np.array([[1, 2]]), image, dp.uid.lookup(image.transfer_syntax_uid), 0)
+    b'\\x01\\x00\\x02\\x00'
+    """
     if image.bits_allocated == 1 and not image.is_float:
         return np.packbits(np.asarray(arr, dtype=bool).ravel(), bitorder="little").tobytes()
     data = np.asarray(arr, dtype=image.dtype)
@@ -625,7 +636,7 @@ class Encoder(TransferSyntaxEndpoint):
         >>> len(dp.get_encoder("ExplicitVRLittleEndian").encode(np.zeros((2, 3), "u2")))
         12
         """
-        with _EncodeRun(self, src, encoding_plugin, options) as run:
+        with EncodeRun(self, src, encoding_plugin, options) as run:
             if index is None:
                 if run.feed.count > 1:
                     raise InvalidPixelDescriptionError(
@@ -654,7 +665,7 @@ class Encoder(TransferSyntaxEndpoint):
         >>> [len(f) for f in dp.get_encoder("ExplicitVRLittleEndian").iter_encode(frames)]
         [4, 4, 4]
         """
-        with _EncodeRun(self, src, encoding_plugin, options) as run:
+        with EncodeRun(self, src, encoding_plugin, options) as run:
             frames = run.encode_frames(range(run.feed.count))
             try:
                 for data, _ in frames:
@@ -679,8 +690,19 @@ def get_encoder(uid: str) -> Encoder:
     return _encoder(lookup(uid).uid)
 
 
-class _EncodeRun:
-    """One encode call: the feed, the checked image, the chosen codecs."""
+class EncodeRun:
+    """One encode call: the feed, the checked image, the chosen codecs.
+
+    The seam :meth:`Encoder.encode`, :func:`~dicom_pixels.compress` and
+    :func:`~dicom_pixels.transcode` share: open it as a context manager (it closes
+    the feed) and take encoded frames from :meth:`encode_frames`.
+
+    >>> import dicom_pixels as dp
+    >>> with EncodeRun(dp.get_encoder("RLELossless"), dp.examples.ct, "native", {}) as run:
+    ...     data, info = next(run.encode_frames([0]))
+    >>> run.image.rows, data[:4]
+    (128, b'\\x02\\x00\\x00\\x00')
+    """
 
     def __init__(self, encoder: Encoder, src: Any, plugin: str, options: dict[str, Any]) -> None:
         self.ts = ts = encoder.transfer_syntax
@@ -709,7 +731,7 @@ class _EncodeRun:
             self.feed.close()
             raise
 
-    def __enter__(self) -> _EncodeRun:
+    def __enter__(self) -> EncodeRun:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -792,7 +814,7 @@ class _EncodeRun:
         """Encode one frame array (already in the feed's description)."""
         arr = self._checked(arr, index)
         if self.ts.family == "native":
-            return _native_frame(arr, self.image, self.ts, self.out_planar), {}
+            return native_frame(arr, self.image, self.ts, self.out_planar), {}
         return self._try_codecs(index, lambda: arr, f"frame {index}")
 
     def _try_codecs(self, index: int, data: Callable[[], Any], what: str) -> tuple[bytes, dict[str, Any]]:
@@ -843,7 +865,7 @@ def _open_feed(src: Any, options: dict[str, Any]) -> _Feed:
         return _ArrayFeed(src, image)
     if isinstance(src, (bytes, bytearray, memoryview)):
         return _bytes_feed(src, options)
-    if _is_dataset(src) or isinstance(src, PixelSource) or hasattr(src, "__fspath__") or isinstance(src, str):
+    if is_dataset(src) or isinstance(src, PixelSource) or hasattr(src, "__fspath__") or isinstance(src, str):
         return _DecodedFeed(src, options)
     raise InvalidPixelDescriptionError(
         f"Unable to encode a {type(src).__name__}: pass an ndarray, little-endian pixel bytes "

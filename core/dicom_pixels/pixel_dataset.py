@@ -46,7 +46,7 @@ from .arguments import (
 )
 from .decoder import get_decoder
 from .description import IMAGE_PIXEL_KEYWORDS, ImageDescription
-from .encoder import _EncodeRun, _native_frame, get_encoder, is_lossy, lossy_method
+from .encoder import EncodeRun, get_encoder, is_lossy, lossy_method, native_frame
 from .errors import (
     EncodingProfileError,
     InvalidArgumentError,
@@ -284,7 +284,7 @@ def compress(
     if ts.is_video:
         options["frame_rate"] = video_frame_rate(options.get("frame_rate"), ds.get("CineRate"), ds.get("FrameTime"))
         had_frames = True  # video IODs include the Multi-frame module (PS3.3 C.7.6.6)
-    with _EncodeRun(encoder, src, encoding_plugin, options) as run:
+    with EncodeRun(encoder, src, encoding_plugin, options) as run:
         encoded: list[bytes] = []
         info: dict[str, Any] = {}
         for data, frame_info in run.encode_frames(range(run.feed.count)):
@@ -408,7 +408,7 @@ def decompress(
         int(props.get("pixel_representation", 0)), pi, _EXPLICIT_VR_LE,
         number_of_frames=frames,
     )
-    data = _native_frame(arr, image, lookup(_EXPLICIT_VR_LE), 0)
+    data = native_frame(arr, image, lookup(_EXPLICIT_VR_LE), 0)
     _set_image_pixel(ds, image, "NumberOfFrames" in ds)
     ds.PixelData = data + b"\x00" * (len(data) % 2)  # PS3.5 7.1.1: even length
     element = ds["PixelData"]

@@ -258,7 +258,7 @@ class Parser:
             )
         memory = self.stream.memory
         if memory is not None:
-            self.stream._count(length)
+            self.stream.count_read(length)
             return memory[offset : offset + length]
         if length > self._chunk:
             data = self.stream.pread(offset, length)
@@ -379,7 +379,7 @@ class Parser:
                 counted += value_pos - pos
             pos = value_end
         if memory is not None:
-            self.stream._count(counted)
+            self.stream.count_read(counted)
         return pos
 
     # -- sequences -----------------------------------------------------------------------------
@@ -731,7 +731,3 @@ def _refine_us_or_ss(elements: dict[int, Element]) -> dict[int, Element]:
         tag: el._replace(vr="SS") if tag in US_OR_SS_TAGS and el.vr == "US" else el
         for tag, el in elements.items()
     }
-
-
-#: The former private name, for code that patched it.
-_Parser = Parser

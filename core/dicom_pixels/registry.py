@@ -174,6 +174,10 @@ class Codec:
     install_hint: str = ""
     #: Decoding options of this codec's own, accepted by a decode besides the core's.
     options: tuple[str, ...] = ()
+    #: A native decoder whose output is the frame exactly as stored (PS3.5 8.1.1): the
+    #: core may then copy byte-aligned frames straight into the output (or view them)
+    #: instead of calling it. Declared with ``add_decoder(..., reads_stored_frames=True)``.
+    reads_stored_frames: bool = False
 
     def load(self) -> Callable[..., Any]:
         """Import and return the codec callable named by :attr:`target` (``"module:attr"``)."""
@@ -292,6 +296,7 @@ class CodecRegistrar:
         priority: int = 50,
         install_hint: str | None = None,
         options: Sequence[str] = (),
+        reads_stored_frames: bool = False,
     ) -> None:
         """Declare a frame decoder for one or more transfer syntaxes.
 
@@ -314,9 +319,13 @@ class CodecRegistrar:
             ``frame.option(name)``; a decode refuses a keyword argument that neither the
             core (:data:`~dicom_pixels.decoder.DECODING_OPTIONS`) nor an installed codec
             for the transfer syntax declares, so a misspelled option is not ignored.
+        :param reads_stored_frames: for a decoder of native (uncompressed) transfer syntaxes
+            whose result is each frame exactly as stored, with no change of its own: when
+            it is the first choice, the core copies byte-aligned frames straight into the
+            output, or views them, without calling it.
         """
         self._add("decode", transfer_syntaxes, target, requires, supports, releases_gil, priority,
-                  install_hint, tuple(options))
+                  install_hint, tuple(options), reads_stored_frames)
 
     def add_encoder(
         self,
@@ -348,6 +357,7 @@ class CodecRegistrar:
         priority: int,
         install_hint: str | None = None,
         options: tuple[str, ...] = (),
+        reads_stored_frames: bool = False,
     ) -> None:
         requires = self._default_requires if requires is None else tuple(requires)
         if releases_gil is None:
@@ -383,6 +393,7 @@ class CodecRegistrar:
                     priority=priority,
                     install_hint=self.install_hint if install_hint is None else install_hint,
                     options=options,
+                    reads_stored_frames=reads_stored_frames,
                 )
             )
 

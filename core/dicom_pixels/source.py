@@ -49,8 +49,12 @@ from .streams import is_fsspec_file, is_url
 __all__ = [
     "IMAGE_PIXEL_OPTIONS",
     "ElementSource",
+    "EncodedLengths",
     "FramesSource",
+    "NativeFrameAccess",
     "PixelSource",
+    "frame_index_error",
+    "is_dataset",
     "open_source",
 ]
 
@@ -96,6 +100,65 @@ class PixelSource(Protocol):
         ...
 
 
+@runtime_checkable
+class NativeFrameAccess(Protocol):
+    """Optional to a :class:`PixelSource`: native frames copied as they are stored.
+
+    The decoder checks ``isinstance(source, NativeFrameAccess)`` and then reads
+    frames straight into its output (or views them with no copy) instead of
+    decoding them; each method may still decline by returning ``False``/``None``.
+    :class:`ElementSource` implements it.
+
+    >>> import dicom_pixels as dp
+    >>> with dp.source.open_source(dp.examples.ct) as src:
+    ...     isinstance(src, NativeFrameAccess)
+    True
+    """
+
+    def readinto_native_frame(self, index: int, buffer: Any) -> bool:
+        """Copy native frame *index* into *buffer* as stored; ``False`` when it cannot."""
+        ...
+
+    def readinto_native_frames(self, first: int, count: int, buffer: Any) -> bool:
+        """Copy *count* frames from *first* into *buffer* as stored; ``False`` when it cannot."""
+        ...
+
+    def native_memory(self) -> memoryview | None:
+        """The in-memory bytes of every native frame, or ``None``."""
+        ...
+
+
+@runtime_checkable
+class EncodedLengths(Protocol):
+    """Optional to a :class:`PixelSource`: each frame's encoded length without reading it.
+
+    With it the decoder refuses a large encapsulated volume whose frames are too short
+    for their codestream header before allocating the output. Both built-in sources
+    implement it.
+
+    >>> import dicom_pixels as dp
+    >>> with dp.source.open_source(dp.examples.get_path("rle_rgb")) as src:
+    ...     isinstance(src, EncodedLengths), src.encoded_length(0) > 0
+    (True, True)
+    """
+
+    def encoded_length(self, index: int) -> int:
+        """The number of encoded bytes of frame *index*."""
+        ...
+
+
+def frame_index_error(name: str, index: int, count: int) -> FrameIndexError:
+    """The error for frame *index* of a source *name* holding *count* frames.
+
+    >>> print(frame_index_error("ct.dcm", 3, 1))
+    There is no frame 3 in ct.dcm: the pixel data holds 1 frame (indices 0 to 0)
+    """
+    return FrameIndexError(
+        f"There is no frame {index} in {name}: the pixel data holds {count} "
+        f"frame{'s' if count != 1 else ''} (indices 0 to {count - 1})"
+    )
+
+
 class _SourceBase:
     name: str
     image: ImageDescription
@@ -110,10 +173,7 @@ class _SourceBase:
         self.close()
 
     def _frame_error(self, index: int, count: int) -> FrameIndexError:
-        return FrameIndexError(
-            f"There is no frame {index} in {self.name}: the pixel data holds {count} "
-            f"frame{'s' if count != 1 else ''} (indices 0 to {count - 1})"
-        )
+        return frame_index_error(self.name, index, count)
 
 
 class ElementSource(_SourceBase):
@@ -649,10 +709,10 @@ def open_source(src: Any, *, specific_tags: Iterable[int] | None = None, **optio
     if isinstance(src, (str, os.PathLike, bytes, bytearray)):  # the common case first: no Protocol check
         return _file_source(src, overrides, allow_excess, specific_tags, storage_options)
     if isinstance(src, (ElementSource, FramesSource)) or (
-        isinstance(src, PixelSource) and not _is_dataset(src)
+        isinstance(src, PixelSource) and not is_dataset(src)
     ):
         return src
-    if _is_dataset(src):
+    if is_dataset(src):
         return _dataset_source(src, overrides, allow_excess)
     if isinstance(src, (list, tuple)) and all(isinstance(f, (bytes, bytearray, memoryview)) for f in src):
         image = ImageDescription.from_mapping(overrides).validate(where="the frames given")
@@ -702,9 +762,7 @@ def _origin_of(src: Any, dicom: DicomFile) -> tuple[Any, ...] | None:
     if isinstance(src, (bytes, bytearray, memoryview)):
         return ("bytes", src)  # copied to bytes only if the source is pickled
     if is_url(src) or is_fsspec_file(src):
-        stream: Any = dicom.stream
-        while hasattr(stream, "_owner") or hasattr(stream, "_raw"):  # borrowed, inflated
-            stream = getattr(stream, "_owner", None) or stream._raw
+        stream: Any = dicom.stream.origin  # past a borrowed or inflated stream
         return ("url", stream.url, stream.storage_options)
     if isinstance(src, (str, os.PathLike)):
         return ("path", os.path.abspath(os.fspath(src)))
@@ -780,8 +838,15 @@ def _describe_file(dicom: DicomFile, pixel: PixelElement, overrides: dict[str, A
     return image
 
 
-def _is_dataset(obj: Any) -> bool:
-    # Duck-typing a pydicom Dataset: pydicom is never imported by the core.
+def is_dataset(obj: Any) -> bool:
+    """Whether *obj* is a pydicom ``Dataset`` (or behaves like one).
+
+    Duck-typed: pydicom is never imported by the core.
+
+    >>> from pydicom import Dataset
+    >>> is_dataset(Dataset()), is_dataset({"Rows": 2})
+    (True, False)
+    """
     return hasattr(obj, "file_meta") or (
         hasattr(obj, "dir") and hasattr(obj, "get") and hasattr(obj, "__contains__")
         and not isinstance(obj, Mapping)

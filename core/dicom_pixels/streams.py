@@ -89,6 +89,17 @@ class ByteStream:
         self._pid = os.getpid()
         self._count_lock = threading.Lock()
 
+    @property
+    def origin(self) -> ByteStream:
+        """The stream this one finally reads from: itself, unless it wraps another
+        (a :class:`BorrowedStream`, an :class:`InflatedStream`).
+
+        >>> owner = MemoryStream(b"abc", "<bytes>")
+        >>> BorrowedStream(BorrowedStream(owner)).origin is owner
+        True
+        """
+        return self
+
     # -- per process ------------------------------------------------------------------------
 
     def _check_process(self) -> None:
@@ -103,7 +114,14 @@ class ByteStream:
     def _after_fork(self) -> None:
         """Make the stream usable in a forked child (nothing to do by default)."""
 
-    def _count(self, n: int, requests: int = 1) -> None:
+    def count_read(self, n: int, requests: int = 1) -> None:
+        """Add *n* bytes and *requests* reads to the counters: for a reader that slices
+        :attr:`memory` itself instead of calling :meth:`pread`.
+
+        >>> stream = MemoryStream(bytes(8), "eight bytes")
+        >>> stream.count_read(8); stream.bytes_read, stream.requests
+        (8, 1)
+        """
         with self._count_lock:
             self.bytes_read += n
             self.requests += requests
@@ -114,14 +132,14 @@ class ByteStream:
         """Return up to *length* bytes at *offset* (fewer only at the end)."""
         self._check_process()
         data = self._pread(offset, length)
-        self._count(len(data))
+        self.count_read(len(data))
         return data
 
     def preadinto(self, offset: int, view: memoryview) -> int:
         """Fill *view* from *offset*; return how many bytes were copied (fewer only at the end)."""
         self._check_process()
         done = self._preadinto(offset, view)
-        self._count(done)
+        self.count_read(done)
         return done
 
     def _pread(self, offset: int, length: int) -> bytes:
@@ -457,6 +475,10 @@ class BorrowedStream(ByteStream):
         self.memory = owner.memory
         self.read_ahead = owner.read_ahead
 
+    @property
+    def origin(self) -> ByteStream:
+        return self._owner.origin
+
     def retain_from(self, offset: int) -> None:
         self._owner.retain_from(offset)
 
@@ -561,7 +583,7 @@ class RemoteStream(ByteStream):
                 "read by range; download it and pass the local path or its bytes"
             )
         self.size = int(size)
-        self._count(0)  # the size costs a request (HEAD, stat, ...)
+        self.count_read(0)  # the size costs a request (HEAD, stat, ...)
 
     @classmethod
     def from_fsspec_file(cls, fileobj: Any) -> RemoteStream:
@@ -609,7 +631,7 @@ class RemoteStream(ByteStream):
         self._check_process()
         if length >= self.DIRECT:
             data = self._cat(offset, offset + length)
-            self._count(len(data))
+            self.count_read(len(data))
             return data
         with self._block_lock:
             start, block = self._block
@@ -620,7 +642,7 @@ class RemoteStream(ByteStream):
             self._block_size = min(self._block_size * 2, self.MAX_BLOCK) if walking else self.MIN_BLOCK
             size = max(self._block_size, length)
             block = self._cat(offset, offset + size)
-            self._count(len(block))
+            self.count_read(len(block))
             self._block = (offset, block)
             return block[:length]
 
@@ -728,6 +750,10 @@ class InflatedStream(ByteStream):
 
     def _after_fork(self) -> None:
         self._lock = threading.Lock()
+
+    @property
+    def origin(self) -> ByteStream:
+        return self._raw.origin
 
     def close(self) -> None:
         """Close the file and drop the bytes kept."""

@@ -56,7 +56,7 @@ from . import __version__, pixel_dataset, reader
 from .arguments import check_options, check_path, check_text, checked_signature, parameter_names
 from .dictionary import US_OR_SS_TAGS
 from .elements import LONG_VRS, PIXEL_TAGS
-from .encoder import _EncodeRun, get_encoder, is_lossy, lossy_method
+from .encoder import EncodeRun, get_encoder, is_lossy, lossy_method
 from .errors import (
     ArgumentTypeError,
     DicomPixelsError,
@@ -329,7 +329,7 @@ def transcode(
                 )
             # The output goes to a temporary that a kill cannot leave behind, and replaces
             # dst_path only when complete (and verified).
-            with _EncodeRun(encoder, str(src_path), encoding_plugin, options) as run, \
+            with EncodeRun(encoder, str(src_path), encoding_plugin, options) as run, \
                     atomic_output(dst_path) as out:
                 _write(dicom, run, ts, out, directory, new_uid, lossy, encapsulate_ext, progress)
                 if verify:
@@ -352,7 +352,7 @@ def transcode(
 
 def _write(
     dicom: DicomFile,
-    run: _EncodeRun,
+    run: EncodeRun,
     ts: TransferSyntax,
     out: IO[bytes],
     directory: Path,
@@ -472,7 +472,7 @@ def _copy(src: IO[bytes], dst: IO[bytes], length: int) -> None:
 
 
 def _write_native(
-    run: _EncodeRun, image: Any, ts: TransferSyntax, out: IO[bytes], pixel_tag: int, total: int,
+    run: EncodeRun, image: Any, ts: TransferSyntax, out: IO[bytes], pixel_tag: int, total: int,
     progress: Progress | None,
 ) -> None:
     if image.bits_allocated == 1 and image.frame_bits % 8 and total > 1:
@@ -492,7 +492,7 @@ def _write_native(
 
 
 def _pixel_module_elements(
-    dicom: DicomFile, image: Any, lossy: bool, run: _EncodeRun, lengths: list[int], ts: TransferSyntax
+    dicom: DicomFile, image: Any, lossy: bool, run: EncodeRun, lengths: list[int], ts: TransferSyntax
 ) -> dict[int, bytes]:
     values: list[DataElement] = [
         DataElement(0x00280002, "US", image.samples_per_pixel),

@@ -43,6 +43,7 @@ __all__ = [
     "DataElement",
     "atomic_output",
     "encode_element",
+    "encode_value",
     "remove_stale_temporaries",
     "write_file",
 ]
@@ -62,7 +63,12 @@ class DataElement:
     value: Any
 
 
-def _encode_value(vr: str, value: Any) -> bytes:
+def encode_value(vr: str, value: Any) -> bytes:
+    """The little-endian bytes of one element value of *vr* (PS3.5 6.2), padded to even length.
+
+    >>> encode_value("US", [1, 2]), encode_value("CS", "RGB")
+    (b'\\x01\\x00\\x02\\x00', b'RGB ')
+    """
     if value is None:
         return b""
     if vr in _NUMERIC:
@@ -97,7 +103,7 @@ def encode_element(element: DataElement) -> bytes:
     >>> encode_element(DataElement(0x00280010, "US", 512)).hex()
     '28001000555302000002'
     """
-    value = _encode_value(element.vr, element.value)
+    value = encode_value(element.vr, element.value)
     group, elem = element.tag >> 16, element.tag & 0xFFFF
     if element.vr in LONG_VRS:
         return struct.pack("<HH2sHL", group, elem, element.vr.encode(), 0, len(value)) + value

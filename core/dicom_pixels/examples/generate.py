@@ -279,11 +279,11 @@ def _write_implicit(path: Path, elements: list[DataElement], sop_class: str, uid
     # Implicit VR: tag + 4-byte length + value (PS3.5 7.1.3); the file meta stays explicit.
     import struct
 
-    from ..writer import _encode_value, atomic_write_bytes, file_meta_bytes
+    from ..writer import atomic_write_bytes, encode_value, file_meta_bytes
 
     body = [file_meta_bytes(_IMPLICIT_LE, sop_class, uid)]
     for el in sorted(elements, key=lambda e: e.tag):
-        value = _encode_value(el.vr, el.value)
+        value = encode_value(el.vr, el.value)
         body.append(struct.pack("<HHL", el.tag >> 16, el.tag & 0xFFFF, len(value)) + value)
     body.append(struct.pack("<HHL", 0x7FE0, 0x0010, len(pixels)) + pixels)
     atomic_write_bytes(path, b"".join(body))

@@ -52,6 +52,8 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
         supports=Capabilities(bits_allocated=frozenset({1, 8, 16, 32, 64})),
         releases_gil=False,
         priority=10,
+        # decode_native returns the frame as stored: the core may copy it in place.
+        reads_stored_frames=True,
     )
 
     # RLE: PackBits runs are walked in a Python loop, which holds the GIL. Compiled

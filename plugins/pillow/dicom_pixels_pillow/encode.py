@@ -24,7 +24,6 @@ from dicom_pixels.errors import EncodeError
 
 __all__ = ["encode_j2k", "encode_jpeg"]
 
-_LOSSLESS_J2K = frozenset({"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.92"})
 
 
 def _pil_image(arr: np.ndarray, frame: EncodeFrame) -> object:
@@ -61,20 +60,20 @@ def encode_j2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
     image = frame.image
     pil = _pil_image(arr, frame)
     kwargs: dict[str, object] = {"no_jp2": True}  # a raw codestream, not a JP2 file (A.4.4)
-    lossless = image.transfer_syntax_uid in _LOSSLESS_J2K
+    lossless = frame.lossless_only
     if lossless:
         kwargs["irreversible"] = False
     else:
         kwargs["irreversible"] = True
-        cr, psnr = frame.option("j2k_cr"), frame.option("j2k_psnr")
+        cr, psnr = frame.option_numbers("j2k_cr"), frame.option_numbers("j2k_psnr")
         if cr is not None:
-            kwargs.update(quality_mode="rates", quality_layers=[float(v) for v in _as_list(cr)])
+            kwargs.update(quality_mode="rates", quality_layers=cr)
         else:
             if image.bits_stored != image.bits_allocated:
                 # Pillow writes I;16 with 16-bit precision, so OpenJPEG would measure the
                 # PSNR against 65535 rather than 2**Bits Stored - 1: decline.
                 raise EncodeError("Pillow encodes 'j2k_psnr' only when Bits Stored is 8 or 16")
-            kwargs.update(quality_mode="dB", quality_layers=[float(v) for v in _as_list(psnr)])
+            kwargs.update(quality_mode="dB", quality_layers=psnr)
     use_mct = bool(frame.option("use_mct", False)) and image.photometric_interpretation == "RGB"
     kwargs["mct"] = 1 if use_mct else 0
     buffer = io.BytesIO()
@@ -82,7 +81,3 @@ def encode_j2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
     if use_mct:
         frame.info["photometric_interpretation"] = "YBR_RCT" if lossless else "YBR_ICT"
     return buffer.getvalue()
-
-
-def _as_list(value: object) -> list[object]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -23,7 +23,6 @@ __all__ = ["encode_j2k", "encode_rle"]
 
 # openjpeg's photometric_interpretation codes (pylibjpeg-openjpeg encode_array).
 _OPENJPEG_COLOR = {"RGB": 1, "MONOCHROME1": 2, "MONOCHROME2": 2, "PALETTE COLOR": 2, "YBR_FULL": 3}
-_LOSSLESS = frozenset({"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.92"})
 
 
 #: The smallest side pylibjpeg-openjpeg's fixed 6 resolution levels can encode (2**5).
@@ -53,15 +52,15 @@ def encode_j2k(arr: np.ndarray, frame: EncodeFrame) -> bytes:
             f"pylibjpeg-openjpeg cannot encode a {image.rows} x {image.columns} image: its 6 "
             f"resolution levels need at least {_OPENJPEG_MIN_SIZE} rows and columns"
         )
-    lossless = image.transfer_syntax_uid in _LOSSLESS
+    lossless = frame.lossless_only
     use_mct = bool(frame.option("use_mct", False)) and image.photometric_interpretation == "RGB"
-    cr, psnr = frame.option("j2k_cr"), frame.option("j2k_psnr")
+    cr, psnr = frame.option_numbers("j2k_cr"), frame.option_numbers("j2k_psnr")
     kwargs = {}
     if not lossless:
         if cr is not None:
-            kwargs["compression_ratios"] = [float(v) for v in _as_list(cr)]
+            kwargs["compression_ratios"] = cr
         elif psnr is not None:
-            kwargs["signal_noise_ratios"] = [float(v) for v in _as_list(psnr)]
+            kwargs["signal_noise_ratios"] = psnr
     data = np.ascontiguousarray(arr)
     if image.bits_allocated == 8 and data.dtype.itemsize != 1:
         data = data.astype(image.dtype)
@@ -94,7 +93,3 @@ def encode_rle(arr: np.ndarray, frame: EncodeFrame) -> bytes:
             byteorder="<",
         )
     )
-
-
-def _as_list(value: object) -> list[object]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
