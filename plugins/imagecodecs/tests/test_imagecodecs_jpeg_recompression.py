@@ -1,0 +1,149 @@
+"""transcode to and from JPEG XL JPEG Recompression (PS3.5 8.2.16) without decoding pixels.
+
+The imagecodecs plugin declares libjxl's JPEG <-> JPEG XL converters; transcode uses them
+for JPEG Baseline <-> 1.2.840.10008.1.2.4.111. pydicom 3 is the independent reader: it
+reads the headers of what we write and splits the encapsulated frames, which must come
+back byte for byte.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dicom_pixels as dp
+from dicom_pixels.errors import EncodeError, EncodingProfileError
+from dicom_pixels.registry import manager
+
+imagecodecs = pytest.importorskip("imagecodecs", reason="the converters are libjxl's, through imagecodecs")
+pydicom = pytest.importorskip("pydicom", reason="pydicom is the independent reader of these tests")
+
+from pydicom.data import get_testdata_file  # noqa: E402
+from pydicom.encaps import generate_frames  # noqa: E402
+
+RECOMPRESSION = "1.2.840.10008.1.2.4.111"
+BASELINE = "1.2.840.10008.1.2.4.50"
+#: pydicom's JPEG Baseline test files (8-bit, RGB and YBR_FULL, with and without the
+#: Adobe colour transform flag, one of odd size).
+BASELINE_FILES = [
+    "SC_rgb_jpeg.dcm",
+    "SC_rgb_jpeg_dcmtk.dcm",
+    "SC_rgb_jpeg_lossy_gdcm.dcm",
+    "SC_rgb_small_odd_jpeg.dcm",
+    "SC_jpeg_no_color_transform.dcm",
+]
+
+
+def _read(path: Path | str) -> pydicom.Dataset:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pydicom.dcmread(path)
+
+
+def _frames(ds: pydicom.Dataset) -> list[bytes]:
+    return list(generate_frames(ds.PixelData, number_of_frames=int(ds.get("NumberOfFrames", 1) or 1)))
+
+
+def _round_trip(source: Path | str, tmp_path: Path) -> tuple[Path, Path]:
+    jxl, back = tmp_path / "recompressed.dcm", tmp_path / "back.dcm"
+    dp.transcode(source, jxl, "JPEGXLJPEGRecompression", verify=True)
+    dp.transcode(jxl, back, "JPEGBaseline8Bit", verify=True)
+    return jxl, back
+
+
+def _assert_same_dataset(original: pydicom.Dataset, other: pydicom.Dataset) -> None:
+    """Every element but Pixel Data is the original's (UIDs and lossy compression values too)."""
+    assert [e.tag for e in other] == [e.tag for e in original]
+    for element in original:
+        if element.tag != 0x7FE00010:
+            assert other[element.tag].value == element.value, element
+
+
+@pytest.mark.parametrize("name", BASELINE_FILES)
+def test_jpeg_baseline_to_recompression_and_back_is_byte_exact(name: str, tmp_path: Path) -> None:
+    source = get_testdata_file(name)
+    original = _read(source)
+    jxl, back = _round_trip(source, tmp_path)
+
+    recompressed = _read(jxl)
+    assert recompressed.file_meta.TransferSyntaxUID == RECOMPRESSION
+    _assert_same_dataset(original, recompressed)  # PI as the JPEG had it, no new UID
+    jxl_frames = _frames(recompressed)
+    assert all(frame[:2] in (b"\xff\x0a", b"\x00\x00") for frame in jxl_frames)  # JPEG XL codestream/box
+    assert all(frame[:2] != b"\xff\xd8" for frame in jxl_frames)
+
+    rebuilt = _read(back)
+    assert rebuilt.file_meta.TransferSyntaxUID == BASELINE
+    _assert_same_dataset(original, rebuilt)
+    assert _frames(rebuilt) == _frames(original)
+    assert np.array_equal(dp.pixel_array(jxl, as_rgb=False), dp.pixel_array(source, as_rgb=False))
+
+
+def test_recompression_is_smaller_on_a_real_sized_jpeg(tmp_path: Path) -> None:
+    original = _frames(_read(get_testdata_file("SC_rgb_jpeg.dcm")))
+    jxl, _ = _round_trip(get_testdata_file("SC_rgb_jpeg.dcm"), tmp_path)
+    recompressed = _frames(_read(jxl))
+    assert sum(map(len, recompressed)) < 0.9 * sum(map(len, original))
+
+
+def _photo(rng: np.random.Generator, index: int) -> np.ndarray:
+    """A smooth RGB picture with noise, different per frame (like an ultrasound frame)."""
+    y, x = np.mgrid[0:96, 0:128]
+    base = np.stack([x + 3 * index, y * 2, (x + y) // 2 + 40 * index], axis=-1)
+    return np.clip(base + rng.normal(0, 6, base.shape), 0, 255).astype("u1")
+
+
+def test_multi_frame_round_trip_is_byte_exact_frame_by_frame(
+    frames_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(16)
+    jpegs = [imagecodecs.jpeg8_encode(_photo(rng, i), level=85) for i in range(5)]
+    source = frames_file(jpegs, BASELINE, rows=96, columns=128, samples_per_pixel=3, bits_allocated=8,
+                         bits_stored=8, photometric_interpretation="YBR_FULL_422")
+    jxl, back = _round_trip(source, tmp_path)
+    recompressed = _read(jxl)
+    assert recompressed.NumberOfFrames == 5
+    assert recompressed.PhotometricInterpretation == "YBR_FULL_422"
+    assert [len(f) for f in _frames(recompressed)] != [len(j) for j in jpegs]
+    stored = _frames(_read(source))  # each JPEG as stored, padded to even length (PS3.5 A.4)
+    assert [frame.rstrip(b"\x00") for frame in stored] == jpegs
+    assert _frames(_read(back)) == stored
+    for index in (0, 4):
+        assert np.array_equal(dp.pixel_array(jxl, index=index), dp.pixel_array(source, index=index))
+
+
+def test_a_jpeg_libjxl_cannot_repack_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    # JPEG-lossy.dcm is 12-bit JPEG Extended: libjxl recompresses 8-bit JPEG only.
+    source = get_testdata_file("JPEG-lossy.dcm")
+    out = tmp_path / "out.dcm"
+    with pytest.raises(EncodeError, match=r"Frame 0 of .*JPEG-lossy.dcm.* libjxl cannot recompress"):
+        dp.transcode(source, out, "JPEGXLJPEGRecompression")
+    assert not out.exists()
+
+
+def test_encoding_options_are_refused_for_a_conversion(tmp_path: Path) -> None:
+    with pytest.raises(EncodingProfileError, match="quality do not apply"):
+        dp.transcode(get_testdata_file("SC_rgb_jpeg.dcm"), tmp_path / "o.dcm", "JPEGXLJPEGRecompression",
+                     quality=50)
+
+
+def test_a_jpeg_xl_without_reconstruction_data_cannot_become_jpeg(
+    frames_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    pixels = np.arange(64 * 64, dtype="u2").reshape(64, 64).astype("u1")
+    source = frames_file([imagecodecs.jpegxl_encode(pixels, lossless=True)], RECOMPRESSION, rows=64, columns=64,
+                         bits_allocated=8, bits_stored=8)
+    with pytest.raises(EncodeError, match="no JPEG reconstruction data"):
+        dp.transcode(source, tmp_path / "o.dcm", "JPEGBaseline8Bit")
+
+
+def test_the_registry_finds_the_converters_and_only_those() -> None:
+    to_jxl = manager.converter("JPEGBaseline8Bit", "JPEGXLJPEGRecompression")
+    assert to_jxl is not None and to_jxl.plugin == "imagecodecs"
+    assert manager.converter(RECOMPRESSION, BASELINE) is not None
+    assert manager.converter(BASELINE, RECOMPRESSION, "pillow") is None
+    assert manager.converter("JPEGLossless", RECOMPRESSION) is None
