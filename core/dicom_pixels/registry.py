@@ -232,6 +232,8 @@ class PluginInfo:
     codecs: tuple[Codec, ...]
     missing: tuple[str, ...]
     error: str = ""
+    #: Its codestream converters (:meth:`CodecRegistrar.add_converter`).
+    converters: tuple[Converter, ...] = ()
 
     @property
     def is_available(self) -> bool:
@@ -638,6 +640,7 @@ class PluginManager:
                 codecs=tuple(registrar.codecs),
                 missing=tuple(missing),
                 error=error,
+                converters=tuple(registrar.converters),
             )
         for name in names:
             if name not in info:
