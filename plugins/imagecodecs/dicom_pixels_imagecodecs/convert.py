@@ -15,9 +15,14 @@ True
 
 from __future__ import annotations
 
+from dicom_pixels.codestream import jpeg_parameters
 from dicom_pixels.errors import EncodeError
 
-__all__ = ["jpeg_to_jpegxl", "jpegxl_to_jpeg"]
+__all__ = ["jpeg_to_jpegxl", "jpegxl_to_jpeg", "jpegxl_to_jpeg_baseline"]
+
+#: ISO/IEC 10918-1 B.1.1.3: SOF0 is the baseline DCT process, the only one of JPEG
+#: Baseline (Process 1); an 8-bit SOF1 (extended sequential) JPEG is JPEG Extended's.
+_SOF_BASELINE = 0xC0
 
 
 def jpeg_to_jpegxl(data: bytes) -> bytes:
@@ -61,3 +66,20 @@ def jpegxl_to_jpeg(data: bytes) -> bytes:
             f"libjxl cannot rebuild a JPEG from this JPEG XL codestream ({exc}): it holds no "
             "JPEG reconstruction data (PS3.5 8.2.16); decode it to pixels instead"
         ) from None
+
+
+def jpegxl_to_jpeg_baseline(data: bytes) -> bytes:
+    """:func:`jpegxl_to_jpeg`, for JPEG Baseline: the rebuilt JPEG must be a baseline (SOF0) one.
+
+    :raises EncodeError: the original JPEG was an extended-process (SOF1) one, which JPEG
+        Baseline cannot label (PS3.5 8.2.1); it belongs in 'JPEGExtended12Bit'.
+    """
+    jpeg = jpegxl_to_jpeg(data)
+    sof = jpeg_parameters(jpeg).get("sof")
+    if sof != _SOF_BASELINE:
+        raise EncodeError(
+            f"the JPEG rebuilt from this frame is not a baseline one (its start-of-frame marker "
+            f"is FF{sof or 0:02X}, not FFC0; ISO/IEC 10918-1 B.1.1.3), so it cannot be stored as "
+            "JPEG Baseline (PS3.5 8.2.1): transcode to 'JPEGExtended12Bit' instead"
+        )
+    return jpeg

@@ -110,7 +110,8 @@ def dicom_pixels_register_codecs(registry: CodecRegistrar) -> None:
     convert = "dicom_pixels_imagecodecs.convert:"
     registry.add_converter(["JPEGBaseline8Bit", "JPEGExtended12Bit"], "JPEGXLJPEGRecompression",
                            convert + "jpeg_to_jpegxl")
-    registry.add_converter("JPEGXLJPEGRecompression", "JPEGBaseline8Bit", convert + "jpegxl_to_jpeg")
+    registry.add_converter("JPEGXLJPEGRecompression", "JPEGBaseline8Bit", convert + "jpegxl_to_jpeg_baseline")
+    registry.add_converter("JPEGXLJPEGRecompression", "JPEGExtended12Bit", convert + "jpegxl_to_jpeg")
     # RLE Lossless from PackBits: measured on 512 x 512 int16 CT-like frames (2 cores, one
     # run), 1.9 ms per frame against 2.2-4.3 for GDCM, 8.5-17 for pylibjpeg-rle (20) and 18
     # for the NumPy encoder (60), and it releases the GIL: tried first (PRIORITIES["rle"]).

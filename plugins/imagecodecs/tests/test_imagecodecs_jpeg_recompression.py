@@ -116,6 +116,25 @@ def test_multi_frame_round_trip_is_byte_exact_frame_by_frame(
         assert np.array_equal(dp.pixel_array(jxl, index=index), dp.pixel_array(source, index=index))
 
 
+def test_an_8_bit_jpeg_extended_file_goes_back_to_jpeg_extended_only(
+    frames_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    # An 8-bit Huffman JPEG with its SOF0 marker turned into SOF1 is an extended sequential
+    # (Process 2) bitstream of the same image (ISO/IEC 10918-1 B.1.1.3): JPEG Extended's.
+    baseline = imagecodecs.jpeg8_encode(np.ascontiguousarray(_photo(np.random.default_rng(2), 0)[..., 0]), level=80)
+    sof = baseline.index(b"\xff\xc0")
+    extended = baseline[:sof] + b"\xff\xc1" + baseline[sof + 2:]
+    source = frames_file([extended], "1.2.840.10008.1.2.4.51", rows=96, columns=128, bits_allocated=8,
+                         bits_stored=8)
+    jxl = tmp_path / "jxl.dcm"
+    dp.transcode(source, jxl, "JPEGXLJPEGRecompression", verify=True)
+    dp.transcode(jxl, tmp_path / "back.dcm", "JPEGExtended12Bit", verify=True)
+    assert _frames(_read(tmp_path / "back.dcm")) == _frames(_read(source))
+    with pytest.raises(EncodeError, match="not a baseline one .* transcode to 'JPEGExtended12Bit'"):
+        dp.transcode(jxl, tmp_path / "wrong.dcm", "JPEGBaseline8Bit")
+    assert not (tmp_path / "wrong.dcm").exists()
+
+
 def test_a_jpeg_libjxl_cannot_repack_is_refused_and_nothing_written(tmp_path: Path) -> None:
     # JPEG-lossy.dcm is 12-bit JPEG Extended: libjxl recompresses 8-bit JPEG only.
     source = get_testdata_file("JPEG-lossy.dcm")
@@ -145,5 +164,6 @@ def test_the_registry_finds_the_converters_and_only_those() -> None:
     to_jxl = manager.converter("JPEGBaseline8Bit", "JPEGXLJPEGRecompression")
     assert to_jxl is not None and to_jxl.plugin == "imagecodecs"
     assert manager.converter(RECOMPRESSION, BASELINE) is not None
+    assert manager.converter(RECOMPRESSION, "JPEGExtended12Bit") is not None
     assert manager.converter(BASELINE, RECOMPRESSION, "pillow") is None
     assert manager.converter("JPEGLossless", RECOMPRESSION) is None
