@@ -328,6 +328,7 @@ def transcode(
             # on the way, so the instance keeps its UID and its Lossy Image Compression values.
             lossy = False if converter is not None else is_lossy(ts, options)
             new_uid = lossy if generate_instance_uid is None else generate_instance_uid
+            pixel_dataset.default_colour_transform(options, dicom.get(0x00080016), dicom.get(0x00280004), ts)
             if ts.is_video:  # the rate the stream is encoded at (PS3.5 8.2.5)
                 options["frame_rate"] = pixel_dataset.video_frame_rate(
                     options.get("frame_rate"), dicom.get(0x00180040), dicom.get(0x00181063)
