@@ -375,7 +375,6 @@ class _ConvertRun:
                 f"transcode from '{source_ts.name}' to '{ts.name}' repacks the bitstream without "
                 f"encoding pixels, so the encoding option(s) {', '.join(unused)} do not apply; leave them out"
             )
-        self.converter = converter
         self.convert = converter.load()
         self.what = f"from '{source_ts.name}' to '{ts.name}' by the {converter.plugin!r} plugin"
         self.source = open_source(src)
@@ -395,7 +394,7 @@ class _ConvertRun:
             data, _ = self.source.read_frame(index)
             try:
                 converted = self.convert(bytes(data))
-            except DicomPixelsError as exc:
+            except Exception as exc:  # a plugin's own exception types too: the caller gets an EncodeError
                 raise EncodeError(f"Frame {index} of {self.name} cannot be converted {self.what}: {exc}") from exc
             yield bytes(converted), {}
 

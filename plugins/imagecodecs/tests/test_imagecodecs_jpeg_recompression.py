@@ -167,3 +167,17 @@ def test_the_registry_finds_the_converters_and_only_those() -> None:
     assert manager.converter(RECOMPRESSION, "JPEGExtended12Bit") is not None
     assert manager.converter(BASELINE, RECOMPRESSION, "pillow") is None
     assert manager.converter("JPEGLossless", RECOMPRESSION) is None
+
+
+def test_a_converter_raising_its_own_exception_gives_an_encode_error(tmp_path: Path, monkeypatch) -> None:
+    from dicom_pixels import registry
+
+    def broken(data: bytes) -> bytes:
+        raise ValueError("the backend broke")
+
+    # The loaded callables are cached by target: replace the converter's there.
+    monkeypatch.setitem(registry._target_cache, "dicom_pixels_imagecodecs.convert:jpeg_to_jpegxl", broken)
+    out = tmp_path / "o.dcm"
+    with pytest.raises(EncodeError, match="Frame 0 of .*SC_rgb_jpeg.dcm cannot be converted .*the backend broke"):
+        dp.transcode(get_testdata_file("SC_rgb_jpeg.dcm"), out, "JPEGXLJPEGRecompression")
+    assert not out.exists()
