@@ -63,12 +63,14 @@ def _support_cells() -> tuple[list[str], list[tuple[str, str, list[str]]]]:
     for info in dicom_pixels.plugins():
         for codec in info.codecs:
             cells.setdefault(codec.transfer_syntax_uid, {}).setdefault(info.name, set()).add(codec.operation)
+        for converter in info.converters:  # transcode writes this syntax from another's bitstream
+            cells.setdefault(converter.target_uid, {}).setdefault(info.name, set()).add("repack")
     rows = []
     for uid in sorted(cells, key=lambda u: [int(x) for x in u.split(".")]):
         operations = []
         for name in plugins:
             ops = cells[uid].get(name, set())
-            operations.append(", ".join(o for o in ("decode", "encode") if o in ops))
+            operations.append(", ".join(o for o in ("decode", "encode", "repack") if o in ops))
         rows.append((lookup(uid).name, uid, operations))
     return plugins, rows
 

@@ -80,3 +80,17 @@ def test_the_remote_section_counts_requests_and_bytes_of_one_frame_over_http(tmp
     # much more than the header, the table and the frame (<= frame + 256 KiB)
     assert requests <= 6 and transferred <= frame + 0.262, ours
     assert int(rows["pydicom + fsspec"][2]) >= 1  # measured beside it, in the same run
+
+
+def test_recompression_sizes_are_reported_and_the_round_trip_is_exact(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--recompression", "--scale", "0.01", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("|") for line in result.stdout.splitlines() if line.startswith("| ") and "workload" not in line]
+    assert [row[1].strip() for row in rows] == ["us_jpeg", "wsi_tiles"]
+    for row in rows:
+        jpeg_mb, jxl_mb = float(row[3]), float(row[4])
+        assert 0 < jxl_mb < jpeg_mb
+        assert row[7].strip() == "yes"

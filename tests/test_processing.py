@@ -362,3 +362,56 @@ def test_modality_lut_with_12_bit_entries_is_uint16():
     lut = {"LUTDescriptor": [3, 0, 12], "LUTData": [0, 2048, 4095]}
     out = processing.apply_modality_lut(np.array([0, 1, 2, 3], np.uint16), {"ModalityLUTSequence": [lut]})
     assert out.dtype == np.uint16 and out.tolist() == [0, 2048, 4095, 4095]
+
+
+# -- YBR_PARTIAL_422/420 (PS3.3 C.7.6.3.1.2), which pydicom 3.0 does not convert ------------------
+
+#: The standard's own partial-range equations, written out independently of the code's matrices.
+_PS33_PARTIAL = np.array([
+    [0.2568, 0.5041, 0.0979],
+    [-0.1482, -0.2910, 0.4392],
+    [0.4392, -0.3678, -0.0714],
+])
+
+
+def _ps33_rgb_to_partial(rgb: np.ndarray, bits: int) -> np.ndarray:
+    scale = 2 ** (bits - 8)
+    return rgb.astype(np.float64) @ _PS33_PARTIAL.T + np.array([16, 128, 128]) * scale
+
+
+@pytest.mark.parametrize(("dtype", "bits"), [("u1", 8), ("u2", 16)])
+@pytest.mark.parametrize("name", ["YBR_PARTIAL_422", "YBR_PARTIAL_420"])
+def test_rgb_to_ybr_partial_follows_the_standards_equations(dtype, bits, name):
+    rgb = np.random.default_rng(bits).integers(0, 2**bits, (2, 16, 16, 3), dtype=dtype)
+    ours = convert_color_space(rgb.copy(), "RGB", name)
+    expected = _ps33_rgb_to_partial(rgb, bits)
+    # The standard rounds its coefficients to 4 digits: within 1 (8-bit) or 1/2**8 of the range.
+    assert np.abs(ours.astype(np.float64) - expected).max() <= 1.0 * 2 ** (bits - 8)
+    assert ours[..., 0].min() >= 16 * 2 ** (bits - 8) - 1 and ours[..., 0].max() <= 235 * 2 ** (bits - 8)
+    back = convert_color_space(ours.copy(), name, "RGB")
+    assert np.abs(back.astype(np.int64) - rgb).max() <= 2 * 2 ** (bits - 8)  # quantised to 219/224 levels
+
+
+def test_ybr_partial_to_rgb_matches_ffmpeg():
+    av = pytest.importorskip("av", reason="FFmpeg (PyAV) is the independent BT.601 limited-range reference")
+    rng = np.random.default_rng(4)
+    y = rng.integers(16, 236, (16, 16), dtype="u1")
+    cbcr = rng.integers(16, 241, (2, 16, 16), dtype="u1")
+    frame = av.VideoFrame.from_ndarray(np.stack([y, *cbcr]), format="yuv444p")
+    reference = frame.reformat(format="rgb24", src_colorspace="ITU601", src_color_range="MPEG").to_ndarray()
+    ours = convert_color_space(np.stack([y, *cbcr], axis=-1), "YBR_PARTIAL_420", "RGB")
+    assert np.abs(ours.astype(int) - reference.astype(int)).max() <= 2  # swscale's integer arithmetic
+
+
+def test_full_and_partial_range_convert_through_rgb():
+    rgb = np.random.default_rng(5).integers(0, 256, (8, 8, 3), dtype="u1")
+    full = convert_color_space(rgb.copy(), "RGB", "YBR_FULL")
+    partial = convert_color_space(full.copy(), "YBR_FULL", "YBR_PARTIAL_422")
+    direct = convert_color_space(rgb.copy(), "RGB", "YBR_PARTIAL_422")
+    assert np.abs(partial.astype(int) - direct.astype(int)).max() <= 1
+    assert convert_color_space(partial, "YBR_PARTIAL_422", "YBR_PARTIAL_420") is partial  # the same range
+
+
+def test_pydicom_3_0_refuses_what_we_convert():
+    with pytest.raises((NotImplementedError, ValueError)):
+        pydicom_processing.convert_color_space(np.zeros((2, 2, 3), "u1"), "YBR_PARTIAL_420", "RGB")

@@ -368,3 +368,64 @@ def test_written_files_are_as_readable_as_files_open_creates(tmp_path):
     os.chmod(existing, 0o640)
     dp.transcode(dp.examples.ct, existing, "RLELossless")
     assert stat.S_IMODE(existing.stat().st_mode) == 0o640
+
+
+def _ultrasound_rgb(path: Path, frames: int = 1) -> Path:
+    """An Ultrasound (Multi-frame) Image file of RGB native pixels, built with pydicom."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1" if frames > 1 else "1.2.840.10008.5.1.4.1.1.6.1"
+    ds.SOPInstanceUID = "1.2.826.0.1.3680043.8.498.16"
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.Modality, ds.PatientName, ds.PatientID = "US", "Test^US", "16"
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = "1.2.826.0.1.3680043.8.498.161", "1.2.826.0.1.3680043.8.498.162"
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "ABDOMINAL", "0001"]
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "RGB", 0
+    ds.Rows, ds.Columns, ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 48, 64, 8, 8, 7, 0
+    if frames > 1:
+        ds.NumberOfFrames, ds.FrameTime, ds.FrameIncrementPointer = frames, 40, 0x00181063
+    y, x = np.mgrid[0:48, 0:64]
+    noise = np.random.default_rng(16).integers(0, 9, (frames, 48, 64, 3))
+    ds.PixelData = (np.stack([x * 3, y * 4, (x + y) * 2], -1) + noise).astype("u1").tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+@pytest.mark.skipif(_dciodvfy() is None, reason="dicom3tools (dciodvfy) is not installed")
+@pytest.mark.parametrize("frames", [1, 3])
+def test_ultrasound_rgb_becomes_ybr_rct_in_jpeg_2000_lossless_as_its_iod_requires(frames, tmp_path):
+    requires_encoder("JPEG2000Lossless")
+    requires_pydicom_decoder("JPEG2000Lossless")
+    src = _ultrasound_rgb(tmp_path / "us.dcm", frames)
+    before = _errors(src)
+    dst = tmp_path / "us_j2k.dcm"
+    transcode(src, dst, "JPEG2000Lossless", verify=True)
+    # PS3.3 C.8.5.6.1.2: RGB is not an Ultrasound JPEG 2000 value; dciodvfy says so for RGB.
+    assert _errors(dst) - before == set()
+    written = _read(dst)
+    assert written.PhotometricInterpretation == "YBR_RCT"
+    expected = _read(src).pixel_array
+    assert np.array_equal(written.pixel_array, expected)  # pydicom undoes the RCT: RGB again
+    assert np.array_equal(dp.pixel_array(dst), expected)
+    # An explicit choice is kept: RGB, which dciodvfy then reports.
+    transcode(src, tmp_path / "rgb.dcm", "JPEG2000Lossless", use_mct=False)
+    assert _read(tmp_path / "rgb.dcm").PhotometricInterpretation == "RGB"
+    assert any("Photometric Interpretation" in e for e in _errors(tmp_path / "rgb.dcm") - before)
+
+
+def test_compress_applies_the_ultrasound_colour_transform_rule_too(tmp_path):
+    requires_encoder("JPEG2000Lossless")
+    ds = _read(_ultrasound_rgb(tmp_path / "us.dcm"))
+    expected = ds.pixel_array
+    dp.compress(ds, "JPEG2000Lossless")
+    assert ds.PhotometricInterpretation == "YBR_RCT"
+    assert np.array_equal(dp.pixel_array(ds), expected)
+    other = _read(_ultrasound_rgb(tmp_path / "sc.dcm"))
+    other.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture: RGB stays allowed
+    dp.compress(other, "JPEG2000Lossless")
+    assert other.PhotometricInterpretation == "RGB"

@@ -245,7 +245,9 @@ def check_profile(image: ImageDescription, uid: str | TransferSyntax) -> None:
     if ts.uid == "1.2.840.10008.1.2.4.111":
         raise EncodingProfileError(
             "'JPEG XL JPEG Recompression' re-encodes an existing JPEG bitstream losslessly "
-            "(PS3.5 8.2.x): it cannot be produced from pixels; use 'JPEGXL' or 'JPEGXLLossless'"
+            "(PS3.5 8.2.16): it cannot be produced from pixels; transcode a JPEG Baseline file to "
+            "it (a plugin with a JPEG to JPEG XL converter, e.g. imagecodecs, repacks its frames), "
+            "or use 'JPEGXL' or 'JPEGXLLossless'"
         )
     if image.is_float and ts.encapsulated:
         raise EncodingProfileError(

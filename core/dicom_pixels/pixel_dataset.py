@@ -195,6 +195,33 @@ def video_frame_rate(option: Any, cine_rate: Any, frame_time: Any) -> float:
     return rate
 
 
+#: SOP Classes whose Photometric Interpretation rules allow no RGB in JPEG 2000: the
+#: Ultrasound Image and Ultrasound Multi-frame Image IODs (and their retired forms), PS3.3
+#: C.8.5.6.1.2, which require YBR_RCT (lossless) or YBR_ICT (lossy) there.
+_TRANSFORMED_J2K_COLOUR_SOP_CLASSES = frozenset({
+    "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1",  # US Image, US Multi-frame Image
+    "1.2.840.10008.5.1.4.1.1.6", "1.2.840.10008.5.1.4.1.1.3",  # their retired predecessors
+})
+_J2K_PART1 = frozenset({"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91"})
+
+
+def default_colour_transform(options: dict[str, Any], sop_class_uid: Any, photometric: Any, ts: Any) -> None:
+    """Set ``use_mct`` in *options* when the IOD requires the JPEG 2000 colour transform.
+
+    An RGB image of an Ultrasound IOD stored as JPEG 2000 must use the reversible (or
+    irreversible) multiple component transform and say YBR_RCT (YBR_ICT), PS3.3
+    C.8.5.6.1.2; an explicit ``use_mct`` is left as given.
+
+    >>> options = {}
+    >>> default_colour_transform(options, "1.2.840.10008.5.1.4.1.1.6.1", "RGB", lookup("JPEG2000Lossless"))
+    >>> options
+    {'use_mct': True}
+    """
+    if (ts.uid in _J2K_PART1 and str(sop_class_uid or "") in _TRANSFORMED_J2K_COLOUR_SOP_CLASSES
+            and str(photometric or "").strip() == "RGB"):
+        options.setdefault("use_mct", True)
+
+
 def video_timing(rate: float) -> dict[str, Any]:
     """Cine Rate, Frame Time and Frame Increment Pointer of the encoded rate (PS3.3 C.7.6.5,
     C.7.6.6; the video transfer syntaxes require them to match the stream, PS3.5 8.2.5).
@@ -281,6 +308,7 @@ def compress(
             value = ds.get(keyword)
             if value is not None and keyword not in ("Rows", "Columns", "NumberOfFrames", "PlanarConfiguration"):
                 options[attr] = value
+    default_colour_transform(options, ds.get("SOPClassUID"), ds.get("PhotometricInterpretation"), ts)
     if ts.is_video:
         options["frame_rate"] = video_frame_rate(options.get("frame_rate"), ds.get("CineRate"), ds.get("FrameTime"))
         had_frames = True  # video IODs include the Multi-frame module (PS3.3 C.7.6.6)

@@ -84,20 +84,29 @@ _YBR_TO_RGB = np.asarray(
     dtype=np.float32,
 )
 _YBR_NAMES = ("YBR_FULL", "YBR_FULL_422")
+#: PS3.3 C.7.6.3.1.2: YBR_PARTIAL_422/420 hold the same transform in "partial" (studio) range:
+#: Y = .2568R + .5041G + .0979B + 16 = 16 + 219/255 Y(full); CB = 128 + 224/255 (CB(full) - 128),
+#: likewise CR. Already upsampled to one Cb and Cr per pixel, as decoders return them.
+_PARTIAL_NAMES = ("YBR_PARTIAL_422", "YBR_PARTIAL_420")
+_PARTIAL_PER_FULL = np.asarray([219 / 255, 224 / 255, 224 / 255], dtype=np.float32)
 
 
 @checked_signature
 def convert_color_space(
     arr: np.ndarray, current: str, desired: str, per_frame: bool = True
 ) -> np.ndarray:
-    """Convert *arr* between RGB and YBR_FULL/YBR_FULL_422, in place, frame by frame.
+    """Convert *arr* between RGB and YBR_FULL/YBR_FULL_422/YBR_PARTIAL_422/YBR_PARTIAL_420,
+    in place, frame by frame.
 
     :param arr: unsigned integer pixels, shape ``(rows, cols, 3)`` or
         ``(frames, rows, cols, 3)``; 8-bit as in pydicom, and up to 16-bit with
-        the chroma offset scaled to the bit depth (2**(bits-1)).
-    :param current: ``"RGB"``, ``"YBR_FULL"`` or ``"YBR_FULL_422"`` (already
-        upsampled: the two YBR names need the same transform).
-    :param desired: the colour space wanted.
+        the chroma offset scaled to the bit depth (2**(bits-1)) and, for the partial
+        range, the luminance offset too (16 * 2**(bits-8)).
+    :param current: ``"RGB"``, ``"YBR_FULL"``, ``"YBR_FULL_422"`` (already upsampled:
+        the two need the same transform), ``"YBR_PARTIAL_422"`` or ``"YBR_PARTIAL_420"``
+        (already upsampled; PS3.3 C.7.6.3.1.2's partial-range equations).
+    :param desired: the colour space wanted; between a full and a partial range YBR
+        the conversion goes through RGB.
     :param per_frame: accepted for pydicom compatibility; conversion is always
         per frame here, which bounds the float32 temporary to one frame.
     :returns: *arr* itself when it is writeable (converted in place), else a copy.
@@ -108,15 +117,19 @@ def convert_color_space(
     >>> rgb = np.array([[[0, 0, 255]]], dtype=np.uint8)
     >>> convert_color_space(rgb, "RGB", "YBR_FULL")
     array([[[ 29, 255, 107]]], dtype=uint8)
+    >>> convert_color_space(np.array([[[0, 0, 255]]], dtype=np.uint8), "RGB", "YBR_PARTIAL_420")
+    array([[[ 41, 240, 110]]], dtype=uint8)
     """
     check_array(arr, "arr", "convert_color_space")
-    names = {"RGB", *_YBR_NAMES}
+    names = {"RGB", *_YBR_NAMES, *_PARTIAL_NAMES}
     if current not in names or desired not in names:
         raise InvalidPixelDescriptionError(
-            f"Conversion from {current} to {desired} is not supported; only RGB, YBR_FULL "
-            "and YBR_FULL_422 are"
+            f"Conversion from {current} to {desired} is not supported; only RGB, YBR_FULL, "
+            "YBR_FULL_422, YBR_PARTIAL_422 and YBR_PARTIAL_420 are"
         )
-    if (current in _YBR_NAMES) == (desired in _YBR_NAMES):
+    current_range = "RGB" if current == "RGB" else "partial" if current in _PARTIAL_NAMES else "full"
+    desired_range = "RGB" if desired == "RGB" else "partial" if desired in _PARTIAL_NAMES else "full"
+    if current_range == desired_range:
         return arr
     if arr.dtype.kind != "u" or arr.dtype.itemsize > 2:
         raise InvalidPixelDescriptionError(
@@ -129,19 +142,22 @@ def convert_color_space(
         )
     if not arr.flags.writeable:
         arr = arr.copy()
-    to_rgb = current in _YBR_NAMES
     frames = arr.reshape(-1, *arr.shape[-3:]) if arr.ndim >= 3 else arr.reshape(1, 1, *arr.shape)
     for frame in frames:
-        convert_frame_color_space(frame, to_rgb=to_rgb)
+        if current_range != "RGB":
+            convert_frame_color_space(frame, to_rgb=True, partial=current_range == "partial")
+        if desired_range != "RGB":
+            convert_frame_color_space(frame, to_rgb=False, partial=desired_range == "partial")
     return arr
 
 
 @checked_signature
-def convert_frame_color_space(frame: np.ndarray, *, to_rgb: bool) -> None:
+def convert_frame_color_space(frame: np.ndarray, *, to_rgb: bool, partial: bool = False) -> None:
     """Convert one ``(rows, cols, 3)`` frame between YCbCr and RGB in place.
 
     The building block of :func:`convert_color_space`, used by the decoder on
-    each frame's slice of the output as soon as it is decoded.
+    each frame's slice of the output as soon as it is decoded. ``partial=True``: the
+    YCbCr side is in the partial range of YBR_PARTIAL_422/420 (PS3.3 C.7.6.3.1.2).
 
     >>> from dicom_pixels.processing import convert_frame_color_space
     >>> import numpy as np
@@ -157,14 +173,19 @@ def convert_frame_color_space(frame: np.ndarray, *, to_rgb: bool) -> None:
         )
     maximum = float(np.iinfo(frame.dtype).max)
     offset = (maximum + 1) / 2  # 128 for 8-bit
+    black = 16 * (maximum + 1) / 256 if partial else 0.0  # the partial range's Y offset (16 for 8-bit)
     if to_rgb:
         work = frame.astype(np.float32)
-        work -= [0, offset, offset]
+        work -= [black, offset, offset]
+        if partial:
+            work /= _PARTIAL_PER_FULL
         np.matmul(work, _YBR_TO_RGB, out=work)
         work += 0.5
     else:
         work = np.matmul(frame, _RGB_TO_YBR, dtype=np.float32)
-        work += [0.5, offset + 0.5, offset + 0.5]
+        if partial:
+            work *= _PARTIAL_PER_FULL
+        work += [black + 0.5, offset + 0.5, offset + 0.5]
     # Round half up, then clamp to the valid range (PS3.3 C.7.6.3.1.2).
     np.floor(work, out=work)
     np.clip(work, 0, maximum, out=work)

@@ -50,6 +50,7 @@ __all__ = [
     "Capabilities",
     "Codec",
     "CodecRegistrar",
+    "Converter",
     "PluginInfo",
     "PluginManager",
     "TransferSyntaxEndpoint",
@@ -194,6 +195,36 @@ class Codec:
 
 
 @dataclass(frozen=True)
+class Converter:
+    """A plugin's codestream converter: one frame's bitstream in :attr:`source_uid`'s encoding
+    rewritten as the same image in :attr:`target_uid`'s, without decoding the pixels.
+
+    JPEG XL JPEG Recompression (PS3.5 8.2.16) is one: libjxl repacks a JPEG bitstream and
+    gives back the identical bytes. :func:`~dicom_pixels.transcode` uses a converter, when
+    one is declared for the source and target transfer syntaxes, instead of decoding and
+    re-encoding.
+
+    >>> Converter("demo", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.111", "demo:to_jxl").is_available
+    True
+    """
+
+    plugin: str
+    source_uid: str
+    target_uid: str
+    target: str
+    requires: tuple[str, ...] = ()
+
+    def load(self) -> Callable[[bytes], bytes]:
+        """Import and return the converter callable, ``function(data: bytes) -> bytes``."""
+        return _load_target(self.target)
+
+    @property
+    def is_available(self) -> bool:
+        """``True`` when every requirement is installed."""
+        return not missing_requirements(self.requires)
+
+
+@dataclass(frozen=True)
 class PluginInfo:
     """What :func:`plugins` reports about one plugin."""
 
@@ -205,6 +236,8 @@ class PluginInfo:
     codecs: tuple[Codec, ...]
     missing: tuple[str, ...]
     error: str = ""
+    #: Its codestream converters (:meth:`CodecRegistrar.add_converter`).
+    converters: tuple[Converter, ...] = ()
 
     @property
     def is_available(self) -> bool:
@@ -257,6 +290,7 @@ class CodecRegistrar:
     def __init__(self, plugin: str, distribution: str = "") -> None:
         self.plugin = plugin
         self.codecs: list[Codec] = []
+        self.converters: list[Converter] = []
         self.description = ""
         self._default_requires: tuple[str, ...] = ()
         self._default_releases_gil = False
@@ -346,6 +380,44 @@ class CodecRegistrar:
         self._add("encode", transfer_syntaxes, target, requires, supports, releases_gil, priority,
                   install_hint)
 
+    def add_converter(
+        self,
+        sources: str | Iterable[str],
+        target_syntax: str,
+        target: str,
+        *,
+        requires: Sequence[str] | None = None,
+    ) -> None:
+        """Declare a codestream converter from each of *sources* to *target_syntax*.
+
+        The function is called as ``function(data)`` with the encoded bytes of one
+        frame and returns the frame's bytes in the target encoding; the image (and so
+        every Image Pixel attribute) is unchanged (see :class:`Converter`).
+
+        >>> registry = CodecRegistrar("demo")
+        >>> registry.add_converter("JPEGBaseline8Bit", "JPEGXLJPEGRecompression", "demo.codec:to_jxl")
+        >>> registry.converters[0].target_uid
+        '1.2.840.10008.1.2.4.111'
+        """
+        self._check_target("convert", target)
+        requires = self._default_requires if requires is None else tuple(requires)
+        to_uid = self._uid(target_syntax)
+        for source in [sources] if isinstance(sources, str) else sources:
+            self.converters.append(Converter(self.plugin, self._uid(source), to_uid, target, tuple(requires)))
+
+    def _uid(self, transfer_syntax: str) -> str:
+        try:
+            return lookup(transfer_syntax).uid
+        except UnsupportedTransferSyntaxError as exc:
+            raise PluginRegistrationError(f"Plugin {self.plugin!r}: {exc}") from None
+
+    def _check_target(self, operation: str, target: str) -> None:
+        if not isinstance(target, str) or ":" not in target:
+            raise PluginRegistrationError(
+                f"Plugin {self.plugin!r}: the {operation} target {target!r} must be a "
+                "'package.module:function' import path"
+            )
+
     def _add(
         self,
         operation: Operation,
@@ -364,11 +436,7 @@ class CodecRegistrar:
             releases_gil = self._default_releases_gil
         if isinstance(transfer_syntaxes, str):
             transfer_syntaxes = [transfer_syntaxes]
-        if not isinstance(target, str) or ":" not in target:
-            raise PluginRegistrationError(
-                f"Plugin {self.plugin!r}: the {operation} target {target!r} must be a "
-                "'package.module:function' import path"
-            )
+        self._check_target(operation, target)
         for requirement in requires:
             try:
                 Requirement(requirement)
@@ -377,10 +445,7 @@ class CodecRegistrar:
                     f"Plugin {self.plugin!r}: {requirement!r} is not a PEP 508 requirement: {exc}"
                 ) from None
         for ts in transfer_syntaxes:
-            try:
-                uid = lookup(ts).uid
-            except UnsupportedTransferSyntaxError as exc:
-                raise PluginRegistrationError(f"Plugin {self.plugin!r}: {exc}") from None
+            uid = self._uid(ts)
             self.codecs.append(
                 Codec(
                     plugin=self.plugin,
@@ -476,6 +541,7 @@ class PluginManager:
         self._lock = threading.RLock()
         self._pm: pluggy.PluginManager | None = None
         self._codecs: tuple[Codec, ...] = ()
+        self._converters: tuple[Converter, ...] = ()
         self._info: dict[str, PluginInfo] = {}
         self._distributions: dict[str, tuple[str, str]] = {}
         self._errors: dict[str, str] = {}
@@ -555,6 +621,7 @@ class PluginManager:
     def _collect(self) -> None:
         assert self._pm is not None
         codecs: list[Codec] = []
+        converters: list[Converter] = []
         info: dict[str, PluginInfo] = {}
         names = [name for name, _ in self._pm.list_name_plugin()]
         for impl in self._pm.hook.dicom_pixels_register_codecs.get_hookimpls():
@@ -571,7 +638,9 @@ class PluginManager:
             except Exception as exc:
                 error = f"its register hook failed: {exc!r}"
                 registrar.codecs.clear()
+                registrar.converters.clear()
             codecs.extend(registrar.codecs)
+            converters.extend(registrar.converters)
             missing = sorted({m for c in registrar.codecs for m in c.missing_requirements()})
             info[name] = PluginInfo(
                 name=name,
@@ -582,6 +651,7 @@ class PluginManager:
                 codecs=tuple(registrar.codecs),
                 missing=tuple(missing),
                 error=error,
+                converters=tuple(registrar.converters),
             )
         for name in names:
             if name not in info:
@@ -591,6 +661,7 @@ class PluginManager:
             dist_name, version = self._distributions.get(name, ("", ""))
             info[name] = PluginInfo(name, version, dist_name, "", "", (), (), error)
         self._codecs = tuple(codecs)
+        self._converters = tuple(converters)
         self._info = info
 
     def reload(self) -> None:
@@ -630,6 +701,7 @@ class PluginManager:
                 self._pm.unregister(name=name)
             self._info.pop(name, None)
             self._codecs = tuple(c for c in self._codecs if c.plugin != name)
+            self._converters = tuple(c for c in self._converters if c.plugin != name)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -707,6 +779,21 @@ class PluginManager:
                     f"{os.environ.get('DICOM_PIXELS_PLUGINS', '')!r}, which loads only the plugins "
                     "it names; add it there")
         return ""
+
+    def converter(self, source: str | TransferSyntax, target: str | TransferSyntax, plugin: str = "") -> Converter | None:
+        """The first installed :class:`Converter` from *source* to *target* (of *plugin* if
+        given), or ``None``: then the frames are decoded and encoded instead.
+
+        >>> manager.converter("RLELossless", "ExplicitVRLittleEndian") is None
+        True
+        """
+        self._ensure_loaded()
+        source_uid, target_uid = lookup(source).uid, lookup(target).uid
+        for converter in self._converters:
+            if (converter.source_uid, converter.target_uid) == (source_uid, target_uid) \
+                    and plugin in ("", converter.plugin) and converter.is_available:
+                return converter
+        return None
 
     def get_priority(self, uid: str | TransferSyntax, operation: Operation = "decode") -> list[str]:
         """Plugin names in the order they are tried for *uid*."""

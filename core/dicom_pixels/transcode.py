@@ -46,7 +46,7 @@ from __future__ import annotations
 import os
 import struct
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -66,6 +66,8 @@ from .errors import (
 )
 from .pixel_dataset import generate_uid
 from .reader import DicomFile, Parser, read_dicom
+from .registry import Converter, manager
+from .source import open_source
 from .uid import TransferSyntax, lookup
 from .writer import IMPLEMENTATION_CLASS_UID, DataElement, atomic_output, encode_element
 
@@ -315,22 +317,30 @@ def transcode(
     encoder = get_encoder(ts.uid)
     options = dict(options)
     options["decoding_plugin"] = decoding_plugin
-    lossy = is_lossy(ts, options)
-    new_uid = lossy if generate_instance_uid is None else generate_instance_uid
     directory = dst_path.parent
     try:
         dicom = read_dicom(src_path)
         try:
             if dicom.pixel is None:
                 raise InvalidDicomError(f"{src_path} has no pixel data to transcode")
+            converter = manager.converter(dicom.transfer_syntax, ts, encoding_plugin)
+            # A converter rewrites each frame's bitstream without decoding it: nothing is lost
+            # on the way, so the instance keeps its UID and its Lossy Image Compression values.
+            lossy = False if converter is not None else is_lossy(ts, options)
+            new_uid = lossy if generate_instance_uid is None else generate_instance_uid
+            pixel_dataset.default_colour_transform(options, dicom.get(0x00080016), dicom.get(0x00280004), ts)
             if ts.is_video:  # the rate the stream is encoded at (PS3.5 8.2.5)
                 options["frame_rate"] = pixel_dataset.video_frame_rate(
                     options.get("frame_rate"), dicom.get(0x00180040), dicom.get(0x00181063)
                 )
             # The output goes to a temporary that a kill cannot leave behind, and replaces
             # dst_path only when complete (and verified).
-            with EncodeRun(encoder, str(src_path), encoding_plugin, options) as run, \
-                    atomic_output(dst_path) as out:
+            run: EncodeRun | _ConvertRun
+            if converter is not None:
+                run = _ConvertRun(converter, src_path, dicom.transfer_syntax, ts, options)
+            else:
+                run = EncodeRun(encoder, str(src_path), encoding_plugin, options)
+            with run, atomic_output(dst_path) as out:
                 _write(dicom, run, ts, out, directory, new_uid, lossy, encapsulate_ext, progress)
                 if verify:
                     out.flush()
@@ -350,9 +360,48 @@ def transcode(
         raise DicomPixelsError(f"Unable to transcode '{src_path}' to '{dst_path}': {exc}") from exc
 
 
+class _ConvertRun:
+    """Frames rewritten by a plugin's codestream :class:`~dicom_pixels.registry.Converter`
+    (e.g. JPEG to JPEG XL JPEG Recompression, PS3.5 8.2.16), never decoded: the image, and so
+    every Image Pixel attribute, is the source's."""
+
+    def __init__(
+        self, converter: Converter, src: Path, source_ts: TransferSyntax, ts: TransferSyntax,
+        options: dict[str, Any],
+    ) -> None:
+        unused = sorted(set(options) - {"decoding_plugin", "workers"})
+        if unused:
+            raise EncodingProfileError(
+                f"transcode from '{source_ts.name}' to '{ts.name}' repacks the bitstream without "
+                f"encoding pixels, so the encoding option(s) {', '.join(unused)} do not apply; leave them out"
+            )
+        self.convert = converter.load()
+        self.what = f"from '{source_ts.name}' to '{ts.name}' by the {converter.plugin!r} plugin"
+        self.source = open_source(src)
+        self.image = self.source.image
+        self.count = self.source.frame_count
+        self.name = str(src)
+
+    def __enter__(self) -> _ConvertRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.source.close()
+
+    def encode_frames(self, indices: Iterable[int]) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        """Yield ``(converted bytes, {})`` per frame, in order."""
+        for index in indices:
+            data, _ = self.source.read_frame(index)
+            try:
+                converted = self.convert(bytes(data))
+            except Exception as exc:  # a plugin's own exception types too: the caller gets an EncodeError
+                raise EncodeError(f"Frame {index} of {self.name} cannot be converted {self.what}: {exc}") from exc
+            yield bytes(converted), {}
+
+
 def _write(
     dicom: DicomFile,
-    run: EncodeRun,
+    run: EncodeRun | _ConvertRun,
     ts: TransferSyntax,
     out: IO[bytes],
     directory: Path,
@@ -362,7 +411,7 @@ def _write(
     progress: Progress | None,
 ) -> None:
     image = run.image
-    total = run.feed.count
+    total = run.count if isinstance(run, _ConvertRun) else run.feed.count
     stream = dicom.stream
     parser = _parser_for(stream)
     start = _dataset_start(dicom)
@@ -414,13 +463,18 @@ def _write(
         extended = ts.encapsulated and (encapsulate_ext or offsets[-1] > pixel_dataset.BASIC_OFFSET_LIMIT)
 
         instance_uid = generate_uid() if new_uid else str(dicom.get(0x00080018) or dicom.get(0x00020003) or generate_uid())
-        replaced: dict[int, bytes] = _pixel_module_elements(dicom, out_image, lossy, run, lengths, ts)
+        rewritten = _PIXEL_MODULE
+        if isinstance(run, _ConvertRun):  # the same image: only the offset tables are new
+            rewritten = {0x7FE00001, 0x7FE00002}
+            replaced: dict[int, bytes] = {}
+        else:
+            replaced = _pixel_module_elements(dicom, out_image, lossy, run, lengths, ts)
         if new_uid:
             replaced[0x00080018] = encode_element(DataElement(0x00080018, "UI", instance_uid))
         if extended:
             replaced[0x7FE00001] = encode_element(DataElement(0x7FE00001, "OV", struct.pack(f"<{len(offsets)}Q", *offsets)))
             replaced[0x7FE00002] = encode_element(DataElement(0x7FE00002, "OV", struct.pack(f"<{len(lengths)}Q", *lengths)))
-        kept = [(tag, pieces) for tag, pieces in chunks if tag not in replaced and tag not in _PIXEL_MODULE]
+        kept = [(tag, pieces) for tag, pieces in chunks if tag not in replaced and tag not in rewritten]
         new: list[tuple[int, _Pieces]] = [(tag, [raw]) for tag, raw in replaced.items()]
         body = sorted([*kept, *new], key=lambda item: item[0])
 
@@ -440,6 +494,7 @@ def _write(
                 _copy(spool, out, length)
             out.write(_header(_SEQ_END, "NONE", 0))
         else:
+            assert isinstance(run, EncodeRun)  # converters write encapsulated syntaxes only
             _write_native(run, out_image, ts, out, pixel_tag, total, progress)
         for _, pieces in trailing:
             _write_pieces(dicom, pieces, out)

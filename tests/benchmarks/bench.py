@@ -752,6 +752,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dask", action="store_true", help="also: Dask on threads and on a process cluster")
     parser.add_argument("--remote", action="store_true",
                         help="also: one frame of the random_frames slide over HTTP (requests and bytes)")
+    parser.add_argument("--recompression", action="store_true",
+                        help="only: the size JPEG XL JPEG Recompression saves on the JPEG workloads")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--plugin", default="", help=argparse.SUPPRESS)
     parser.add_argument("--index", default="", help=argparse.SUPPRESS)
@@ -775,6 +777,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
     chosen = [w for w in WORKLOADS if args.only is None or w.name in args.only]
+    if args.recompression:
+        lines = bench_recompression([w for w in chosen if w.name in RECOMPRESSION_WORKLOADS], args.workdir,
+                                    args.scale)
+        if args.markdown:
+            with args.markdown.open("a") as f:
+                f.write("\n" + "\n".join(lines) + "\n")
+        return 0
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"scale {args.scale}")
     print(HEADER)
@@ -800,6 +809,45 @@ def main(argv: list[str] | None = None) -> int:
             with args.markdown.open("a") as f:
                 f.write("\n" + ENCODE_HEADER + "\n" + "\n".join(_format_encode_row(r) for r in encode_rows) + "\n")
     return 0
+
+
+# -- JPEG XL JPEG Recompression: size saved (issue 16) ----------------------------------------------
+
+RECOMPRESSION_WORKLOADS = ("us_jpeg", "wsi_tiles")
+RECOMPRESSION_HEADER = ("| recompression workload | frames | JPEG MB | JPEG XL MB | saved | round trip s "
+                        "| byte-exact |\n|---|---|---|---|---|---|---|")
+
+
+def _encapsulated_mb(path: Path) -> tuple[int, float]:
+    frames, _ = _frames_in_memory(path)
+    return len(frames), sum(len(f) for f in frames) / 1e6
+
+
+def bench_recompression(workloads: list[Workload], workdir: Path, scale: float) -> list[str]:
+    """Pixel Data size of the JPEG Baseline workloads before and after ``transcode`` to JPEG
+    XL JPEG Recompression (1.2.840.10008.1.2.4.111), and whether transcoding back gives
+    every JPEG frame byte for byte. The time is one pass there and back (2 transcodes)."""
+    import dicom_pixels as dp
+
+    lines = [RECOMPRESSION_HEADER]
+    print(lines[0])
+    for workload in workloads:
+        (path,) = prepare(workload, workdir, scale)
+        jxl, back = path.with_suffix(".jxl.dcm"), path.with_suffix(".back.dcm")
+        start = time.perf_counter()
+        dp.transcode(path, jxl, "JPEGXLJPEGRecompression")
+        dp.transcode(jxl, back, "JPEGBaseline8Bit")
+        seconds = time.perf_counter() - start
+        frames, jpeg_mb = _encapsulated_mb(path)
+        _, jxl_mb = _encapsulated_mb(jxl)
+        exact = _frames_in_memory(back)[0] == _frames_in_memory(path)[0]
+        line = (f"| {workload.name} | {frames} | {jpeg_mb:.2f} | {jxl_mb:.2f} | {1 - jxl_mb / jpeg_mb:.1%} "
+                f"| {seconds:.2f} | {'yes' if exact else 'NO'} |")
+        print(line, flush=True)
+        lines.append(line)
+        jxl.unlink()
+        back.unlink()
+    return lines
 
 
 # -- Dask: one process, threads, and a process cluster (issue 14) -----------------------------------
