@@ -62,7 +62,7 @@ def to_dask_array(src: str | os.PathLike[str], frames_per_chunk: int | None = No
         :data:`CHUNK_BYTES` (at least one).
     :param options: decoding options for :func:`~dicom_pixels.pixel_array` (``as_rgb``,
         overrides, ...); they must pickle to reach worker processes.
-    :raises MissingDependencyError: Dask is not installed.
+    :raises ~dicom_pixels.errors.MissingDependencyError: Dask is not installed.
 
     >>> import dask.array
     >>> import dicom_pixels as dp

@@ -668,7 +668,7 @@ def open_stream(src: Any, *, storage_options: Mapping[str, Any] | None = None) -
     :param storage_options: for a URL, passed to fsspec.
     :raises DicomFileNotFoundError: a path or URL that does not exist.
     :raises NotARegularFileError: a path that is a directory, FIFO or device.
-    :raises MissingDependencyError: a URL without fsspec installed.
+    :raises ~dicom_pixels.errors.MissingDependencyError: a URL without fsspec installed.
 
     >>> import io
     >>> type(open_stream(io.BytesIO(b"x"))).__name__, type(open_stream(b"x")).__name__
