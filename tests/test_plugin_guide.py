@@ -2,8 +2,9 @@
 installed with plain pip into a fresh virtual environment beside the core's and the
 native plugin's wheels, passes the conformance kit, and fails it without its backend.
 
-Third-party dependencies (NumPy, pluggy, packaging, tqdm, pytest, pydicom) come from uv's
-cache (``uv pip install --offline``): the test runs without a network.
+Third-party dependencies (NumPy, pluggy, packaging, tqdm, pytest, pydicom and what they
+need) are re-packed from the development environment into the wheelhouse
+(:mod:`tests.wheelhouse_support`): the test runs without a network, on a fresh machine too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import venv
 from pathlib import Path
 
 import pytest
+
+from .wheelhouse_support import repack_installed, third_party_closure
 
 ROOT = Path(__file__).parents[1]
 TEMPLATE = ROOT / "plugins" / "_template"
@@ -61,8 +64,10 @@ def author_venv(tmp_path_factory) -> tuple[Path, Path]:
     env_dir = base / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"
-    filled = _run(uv, "pip", "install", "--offline", "--python", python, *THIRD_PARTY, cwd=base)
-    assert filled.returncode == 0, filled.stderr
+    for name in third_party_closure(THIRD_PARTY):
+        repack_installed(name, wheelhouse)
+    filled = _run(python, "-m", "pip", "install", "--no-index", "--find-links", wheelhouse, *THIRD_PARTY, cwd=base)
+    assert filled.returncode == 0, filled.stdout + filled.stderr
     installed = _run(python, "-m", "pip", "install", "--no-index", "--find-links", wheelhouse,
                      "dicom-pixels", "dicom-pixels-native", "dicom-pixels-example", cwd=base)
     assert installed.returncode == 0, installed.stdout + installed.stderr
