@@ -792,6 +792,11 @@ def mut_declared_dimensions(rng: random.Random, st: Structure) -> list[Op]:
     if rows_field is None or columns_field is None or not ("sof" in cs or "siz" in cs):
         return mut_codestream(rng, st)
     rows, columns = (rng.choice((1, 8, 255, 4096, 16384, 16385, 65535)) for _ in range(2))
+    if (1 << 24) < rows * columns <= (1 << 28):
+        # Under MAX_FRAME_PIXELS, a decoder that fills what a short stream lacks spends its
+        # legitimate time on hundreds of megapixels, past the case's time budget (the saved
+        # recipe Hang-jpegls-pylibjpeg-declared-dimensions-67mpixel is that case): 16 Mpixels.
+        rows = max(1, (1 << 24) // columns)
     ops = [_set(rows_field.value_at, _pack(rows, 2, rows_field.little)),
            _set(columns_field.value_at, _pack(columns, 2, columns_field.little))]
     if "sof" in cs:  # FFCx, Lf, P, Y, X (10918-1 B.2.2)
