@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import struct
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -134,3 +135,25 @@ class RangeServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def run_in_forked_child(work: Callable[[], object], timeout: float = 60) -> tuple[str, object]:
+    """Run *work* in a child made by ``fork`` (it inherits every open source of the parent):
+    ``("ok", its result)``, or ``("error", "Type: message")`` when it raised or gave no
+    answer within *timeout* seconds."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            sender.send(("ok", work()))
+        except BaseException as exc:
+            sender.send(("error", f"{type(exc).__name__}: {exc}"))
+
+    process = context.Process(target=child)
+    process.start()
+    outcome = receiver.recv() if receiver.poll(timeout) else ("error", "no answer")
+    process.join(30)
+    return outcome

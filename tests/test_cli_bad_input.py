@@ -4,9 +4,7 @@ the destination."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +13,8 @@ import pytest
 
 import dicom_pixels as dp
 from dicom_pixels.cli import main
+
+from .filesystem_support import tmpfs
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -37,22 +37,6 @@ def assert_one_message(err: str, *fragments: str) -> None:
 
 def listing(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
-
-
-@contextlib.contextmanager
-def tmpfs(directory: Path, options: str):
-    """Mount a tmpfs with *options* on *directory* for the block; skip when not permitted
-    (mounting needs root and mount(8))."""
-    if shutil.which("mount") is None or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root and mount(8)")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(directory)],
-                          capture_output=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"mount -t tmpfs not permitted here: {done.stderr.decode().strip()}")
-    try:
-        yield directory
-    finally:
-        subprocess.run(["umount", str(directory)], check=False)
 
 
 @pytest.fixture

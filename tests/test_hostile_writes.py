@@ -27,6 +27,7 @@ from dicom_pixels.reader import MAX_SEQUENCE_DEPTH  # noqa: E402
 from dicom_pixels.writer import DataElement, atomic_output, file_meta_bytes, write_file  # noqa: E402
 
 from .conftest import requires_encoder  # noqa: E402
+from .filesystem_support import tmpfs  # noqa: E402
 
 EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE = "1.2.840.10008.1.2.1", "1.2.840.10008.1.2", "1.2.840.10008.1.2.2"
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
@@ -214,14 +215,8 @@ def small_disk(tmp_path):
     """A 256 KiB tmpfs (needs root and the mount syscall); skipped where it cannot be mounted."""
     mount_point = tmp_path / "small"
     mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs to fill: {result.stderr.strip() or 'mount failed'}")
-    try:
+    with tmpfs(mount_point, "size=256k"):
         yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
 
 
 @pytest.mark.parametrize("anonymous", [True, False])

@@ -16,7 +16,13 @@ import dicom_pixels as dp
 from dicom_pixels.errors import DicomFileNotFoundError, MissingDependencyError
 from dicom_pixels.source import open_source
 
-from .streams_support import RLE_LOSSLESS, RangeServer, frame_pixels, write_rle_slide
+from .streams_support import (
+    RLE_LOSSLESS,
+    RangeServer,
+    frame_pixels,
+    run_in_forked_child,
+    write_rle_slide,
+)
 
 fsspec = pytest.importorskip("fsspec", reason="remote sources need fsspec: pip install 'dicom-pixels[remote]'")
 pytest.importorskip("aiohttp", reason="fsspec's HTTP filesystem needs aiohttp")
@@ -155,24 +161,12 @@ def test_a_missing_fsspec_names_the_extra_to_install(monkeypatch):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no fork on this platform")
 def test_a_url_source_opened_before_fork_reads_in_the_forked_child(server):
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
     src = open_source(server.url("/slide.dcm"))
     assert np.array_equal(dp.pixel_array(src, index=10), frame_pixels(10, ROWS, COLS))
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child():
-        try:
-            arr = dp.pixel_array(src, index=FRAMES - 2)
-            sender.send(("ok", bool(np.array_equal(arr, frame_pixels(FRAMES - 2, ROWS, COLS)))))
-        except BaseException as exc:
-            sender.send(("error", f"{type(exc).__name__}: {exc}"))
-
-    process = context.Process(target=child)
-    process.start()
-    outcome = receiver.recv() if receiver.poll(120) else ("error", "no answer")
-    process.join(30)
+    outcome = run_in_forked_child(
+        lambda: bool(np.array_equal(dp.pixel_array(src, index=FRAMES - 2), frame_pixels(FRAMES - 2, ROWS, COLS))),
+        timeout=120,
+    )
     src.close()
     assert outcome == ("ok", True)
 

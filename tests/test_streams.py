@@ -33,7 +33,7 @@ from dicom_pixels.source import open_source
 from dicom_pixels.streams import FileObjectStream, InflatedStream, MemoryStream, open_stream
 from dicom_pixels.writer import DataElement, encode_element, file_meta_bytes
 
-from .streams_support import SECONDARY_CAPTURE, image_elements
+from .streams_support import SECONDARY_CAPTURE, image_elements, run_in_forked_child
 
 DEFLATED = "1.2.840.10008.1.2.1.99"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
@@ -253,24 +253,10 @@ def test_io_bytesio_is_a_file_object_stream():
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no fork on this platform")
 def test_a_deflated_source_opened_before_fork_reads_in_the_forked_child(tmp_path):
-    import multiprocessing
-
     path = tmp_path / "small.dcm"
     pixels = _deflated_file(path, zeros=200_000)
-    context = multiprocessing.get_context("fork")
     src = open_source(path)
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child():
-        try:
-            sender.send(("ok", src.read_frame(0)[0]))
-        except BaseException as exc:
-            sender.send(("error", f"{type(exc).__name__}: {exc}"))
-
-    process = context.Process(target=child)
-    process.start()
-    outcome = receiver.recv() if receiver.poll(60) else ("error", "no answer")
-    process.join(30)
+    outcome = run_in_forked_child(lambda: src.read_frame(0)[0])
     src.close()
     assert outcome == ("ok", pixels.tobytes())
 
