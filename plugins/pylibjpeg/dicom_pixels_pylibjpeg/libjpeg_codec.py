@@ -70,12 +70,53 @@ def decode_jpeg_ls(data: bytes, frame: DecodeFrame) -> bytearray:
         the core from the SOF55 header) chooses the container size.
     :returns: the decoded little-endian sample bytes.
     :raises RuntimeError: libjpeg could not decode the codestream.
-    :raises DecodeError: the codestream has no EOI marker at its end (truncated).
+    :raises DecodeError: the codestream has no EOI marker at its end (truncated), or
+        it is too short for libjpeg to decode safely (see :func:`refuse_sparse_jpeg_ls`).
     """
+    refuse_sparse_jpeg_ls(data, frame)
     buffer = decode_pixel_data(_checked(data, frame, "JPEG-LS"), version=2)
     frame.info["planar_configuration"] = 0
     report_container(frame, frame.info.get("jls_precision", frame.image.bits_stored))
     return buffer
+
+
+#: Above this many samples per frame, libjpeg needs seconds to fill a frame from a
+#: JPEG-LS scan that ran out of data (about 0.14 us per sample here).
+SPARSE_CHECK_SAMPLES = 1 << 24
+#: Declared samples per codestream byte above which a large JPEG-LS frame is declined.
+SPARSE_SAMPLES_PER_BYTE = 4096
+
+
+def refuse_sparse_jpeg_ls(data: bytes | bytearray | memoryview, frame: DecodeFrame) -> None:
+    """Decline a JPEG-LS frame of over 16 Mi samples that spends under 1/512 bit per sample.
+
+    libjpeg does not notice a JPEG-LS scan running out of data: it goes on decoding
+    zero bits into filler lines. The core already refuses streams too short for their
+    declared size (one bit per line, ISO/IEC 14495-1 A.7.1.2), but that bound is tiny, so
+    a 4 kB stream whose header claims 4096 x 16385 costs 9 s of filler here (a legitimate
+    noisy frame of that size takes 7 s). A real image that large and that sparse is
+    nearly blank; the CharLS-based plugins (imagecodecs, pyjpegls, gdcm) report a short
+    scan, so this plugin leaves such frames to them instead of returning filler.
+
+    >>> from dicom_pixels import ImageDescription
+    >>> image = ImageDescription(4096, 16385, 1, 16, 16, 0, "MONOCHROME2", "1.2.840.10008.1.2.4.80")
+    >>> refuse_sparse_jpeg_ls(bytes(4430), DecodeFrame(image=image, index=0, options={}))
+    Traceback (most recent call last):
+    ...
+    dicom_pixels.errors.DecodeError: Unable to decode frame 0 with pylibjpeg-libjpeg: ...
+    >>> refuse_sparse_jpeg_ls(bytes(65536), DecodeFrame(image=image, index=0, options={}))  # 1/8 bit each
+    """
+    from dicom_pixels.errors import DecodeError
+
+    samples = frame.image.pixels_per_frame
+    if samples > SPARSE_CHECK_SAMPLES and samples > SPARSE_SAMPLES_PER_BYTE * len(data):
+        raise DecodeError(
+            f"Unable to decode frame {frame.index} with pylibjpeg-libjpeg: its {len(data)}-byte "
+            f"JPEG-LS codestream declares {frame.image.rows} x {frame.image.columns} x "
+            f"{frame.image.samples_per_pixel} samples, over {SPARSE_SAMPLES_PER_BYTE} per byte, "
+            "and libjpeg would fill a scan that ended early with filler without reporting it; "
+            "decode it with the imagecodecs, pyjpegls or gdcm plugin, which detect a short scan"
+        )
 
 
 def _checked(data: bytes | bytearray | memoryview, frame: DecodeFrame, standard: str) -> bytes:

@@ -220,3 +220,31 @@ class TestConformance(ConformanceSuite):
     """The conformance suite every plugin runs (shared with third-party plugins)."""
 
     plugin = PLUGIN
+
+
+def _jpeg_ls_with_declared_size(rows: int, columns: int) -> FramesSource:
+    """pydicom's 64 x 64 JPEG-LS frame (4,430 bytes) with its SOF55 and Rows/Columns enlarged."""
+    from pydicom.data import get_testdata_file
+
+    with open_source(get_testdata_file("MR_small_jpeg_ls_lossless.dcm")) as src:
+        image = src.image.replace(rows=rows, columns=columns)
+        data, _ = src.read_frame(0)
+    sof = data.index(b"\xff\xf7")  # SOF55: length, P, Y (lines), X (columns), ...
+    data = data[: sof + 5] + rows.to_bytes(2, "big") + columns.to_bytes(2, "big") + data[sof + 9 :]
+    return FramesSource([data], image, name="MR_small_jpeg_ls_lossless.dcm")
+
+
+def test_a_large_jpeg_ls_frame_too_short_for_its_size_is_declined_not_filled():
+    # libjpeg decodes a scan that runs out of data into filler lines without an error,
+    # which took 9 s for this 67-Mpixel frame (a fuzz finding); the plugin declines it.
+    frames = _jpeg_ls_with_declared_size(4096, 16385)
+    with pytest.raises(DecodeError, match="imagecodecs, pyjpegls or gdcm plugin"):
+        dp.get_decoder(frames.image.transfer_syntax_uid).as_array(frames, decoding_plugin=PLUGIN)
+
+
+def test_the_same_short_stream_under_16_mi_samples_still_reaches_libjpeg():
+    # Below the threshold libjpeg's filler costs well under a second; the frame is
+    # still decoded (the check is about time, and CharLS plugins remain the safe choice).
+    frames = _jpeg_ls_with_declared_size(256, 1024)
+    arr, _ = dp.get_decoder(frames.image.transfer_syntax_uid).as_array(frames, decoding_plugin=PLUGIN)
+    assert arr.shape == (256, 1024)
