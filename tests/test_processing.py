@@ -415,3 +415,26 @@ def test_full_and_partial_range_convert_through_rgb():
 def test_pydicom_3_0_refuses_what_we_convert():
     with pytest.raises((NotImplementedError, ValueError)):
         pydicom_processing.convert_color_space(np.zeros((2, 2, 3), "u1"), "YBR_PARTIAL_420", "RGB")
+
+
+@pytest.mark.parametrize(("dtype", "bits"), [("u1", 8), ("u2", 16)])
+def test_the_decoder_converts_stored_ybr_partial_to_rgb_with_the_partial_range_equations(dtype, bits):
+    """pydicom 3.1's as_rgb covers YBR_PARTIAL_420/422; the stored values here are the
+    standard's equations applied to known RGB, so as_rgb must give that RGB back."""
+    from dicom_pixels.source import FramesSource
+
+    rgb = np.random.default_rng(bits + 1).integers(0, 2**bits, (2, 6, 8, 3), dtype=dtype)
+    stored = np.floor(_ps33_rgb_to_partial(rgb, bits) + 0.5).astype(dtype)
+    encoder = dp.get_encoder("RLELossless")  # RGB only to write the samples; relabelled below
+    frames = [encoder.encode(stored, index=i, encoding_plugin="native", photometric_interpretation="RGB",
+                             bits_stored=bits) for i in range(2)]
+    image = dp.ImageDescription(6, 8, 3, bits, bits, 0, "YBR_PARTIAL_422", dp.uid.RLELossless, number_of_frames=2)
+    decoder = dp.get_decoder(dp.uid.RLELossless)
+    arr, meta = decoder.as_array(FramesSource(frames, image))
+    assert meta["photometric_interpretation"] == "RGB"
+    assert np.abs(arr.astype(np.int64) - rgb).max() <= 2 * 2 ** (bits - 8)  # quantised to 219/224 levels
+    one, _ = decoder.as_array(FramesSource(frames, image), index=1)
+    np.testing.assert_array_equal(one, arr[1])
+    raw, meta = decoder.as_array(FramesSource(frames, image), as_rgb=False)
+    assert meta["photometric_interpretation"] == "YBR_PARTIAL_422"
+    np.testing.assert_array_equal(raw, stored)

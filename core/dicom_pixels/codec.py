@@ -65,6 +65,7 @@ __all__ = [
     "J2K_TRANSFORMED_COLOUR",
     "EncodeFrame",
     "check_jpegls_near_lossless",
+    "codec_image",
     "container_dtype",
     "jpegls_near_lossless_range",
     "report_container",
@@ -233,6 +234,29 @@ def check_jpegls_near_lossless(arr: np.ndarray, frame: EncodeFrame) -> int:
 #: How far from the end of a frame its JPEG EOI / JPEG 2000 EOC marker (0xFFD9) may lie:
 #: PS3.5 A.4 pads a fragment to an even length, and some writers add a few more bytes.
 END_MARKER_WINDOW = 16
+
+
+def codec_image(image: ImageDescription) -> ImageDescription:
+    """The description a codec is given (and its capabilities are checked against).
+
+    It is *image* itself, except for 1-bit RLE Lossless. There each pixel takes a whole
+    byte of its segment (value 0 or 1, each row encoded separately; PS3.5 G.2 applied to
+    Bits Allocated 1 as CP-2301 does, and as pydicom writes and reads it since its
+    commit e892e467 of February 2026), so an RLE codec sees and returns plain 8-bit data
+    (Bits Stored 8: the bytes are the same, and backends such as GDCM accept no unused
+    bits in 8-bit RLE) and needs no 1-bit code of its own. JPEG 2000 keeps Bits Allocated 1: its codecs encode a
+    component of precision 1.
+
+    >>> from dicom_pixels.description import ImageDescription
+    >>> seg = ImageDescription(5, 3, 1, 1, 1, 0, "MONOCHROME2", "1.2.840.10008.1.2.5")
+    >>> codec_image(seg).bits_allocated, codec_image(seg).bits_stored
+    (8, 8)
+    >>> codec_image(seg.replace(transfer_syntax_uid="1.2.840.10008.1.2.4.90")).bits_allocated
+    1
+    """
+    if image.bits_allocated == 1 and lookup(image.transfer_syntax_uid).family == "rle":
+        return image.replace(bits_allocated=8, bits_stored=8)
+    return image
 
 
 def require_end_marker(data: bytes | bytearray | memoryview, frame: DecodeFrame, standard: str) -> None:

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import codestream
-from .codec import DecodeFrame
+from .codec import DecodeFrame, codec_image
 from .description import ImageDescription
 from .errors import (
     ArgumentTypeError,
@@ -184,6 +184,8 @@ _PARALLEL_READ_ABOVE = 16 * 1024**2
 
 _J2K = ("j2k", "htj2k")
 _YBR = ("YBR_FULL", "YBR_FULL_422")
+#: Partial-range YCbCr (PS3.3 C.7.6.3.1.2): converted with the partial-range equations.
+_YBR_PARTIAL = ("YBR_PARTIAL_420", "YBR_PARTIAL_422")
 
 
 class Decoder(TransferSyntaxEndpoint):
@@ -378,7 +380,7 @@ class _Run:
         self.ts = ts
         self.plugin = plugin
         try:
-            self.codecs, self.skipped = manager.select(ts, "decode", self.image, plugin)
+            self.codecs, self.skipped = manager.select(ts, "decode", codec_image(self.image), plugin)
         except BaseException:
             self.close()
             raise
@@ -460,7 +462,7 @@ class _Run:
 
         def attempt(codec: Codec) -> tuple[Any, DecodeFrame]:
             frame = DecodeFrame(
-                image=self.image,
+                image=codec_image(self.image),
                 index=index,
                 options=self.options,
                 out=out,
@@ -714,9 +716,17 @@ class _Run:
             return None, pi
         if self.options.get("force_ybr"):
             return False, "YBR_FULL"
-        if (pi in _YBR and self.options.get("as_rgb", True)) or self.options.get("force_rgb"):
+        if ((pi in _YBR or pi in _YBR_PARTIAL) and self.options.get("as_rgb", True)) or self.options.get("force_rgb"):
             return True, "RGB"
         return None, pi
+
+    def _convert(self, frame: np.ndarray, plan: bool, info: dict[str, Any]) -> None:
+        """Apply a colour plan to one decoded frame in place: YBR_PARTIAL_420/422 data
+        (as pydicom 3.1 does) with the partial-range equations, anything else (and
+        ``force_rgb``, which treats the data as YBR_FULL) with the full-range ones."""
+        pi = info.get("photometric_interpretation", self.image.photometric_interpretation)
+        partial = plan and pi in _YBR_PARTIAL and not self.options.get("force_rgb")
+        convert_frame_color_space(frame, to_rgb=plan, partial=bool(partial))
 
     # -- whole calls ---------------------------------------------------------------------------
 
@@ -823,7 +833,7 @@ class _Run:
             info = self.decode_into(index, frame)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
-                convert_frame_color_space(frame, to_rgb=plan)
+                self._convert(frame, plan, info)
             return frame, self._meta(info, pi, as_frame=True)
 
         total = self.frame_total
@@ -857,7 +867,7 @@ class _Run:
             infos[position] = info
             plan, _ = self._color_plan(info, raw)
             if plan is not None:
-                convert_frame_color_space(block[position], to_rgb=plan)
+                self._convert(block[position], plan, info)
 
         # The first frame is decoded alone: it picks the codec (and so whether threads help).
         work(0)
@@ -954,7 +964,7 @@ class _Run:
             info = self.decode_into(i, out)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
-                convert_frame_color_space(out, to_rgb=plan)
+                self._convert(out, plan, info)
             yield out, self._meta(info, pi, as_frame=True)
 
     # -- video: one stream holds every frame (PS3.5 A.4.5-A.4.7) ------------------------------
@@ -1007,7 +1017,7 @@ class _Run:
             following += 1
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
-                convert_frame_color_space(video_frame, to_rgb=plan)
+                self._convert(video_frame, plan, info)
             yield video_frame, self._meta(info, pi, as_frame=True)
 
     def _meta(self, info: dict[str, Any], pi: str, *, as_frame: bool) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .codec import EncodeFrame
+from .codec import EncodeFrame, codec_image
 from .description import ImageDescription
 from .errors import (
     EncodeError,
@@ -150,6 +150,8 @@ _RLE = [
     # PS3.5 G.2: one segment per byte of each sample, at most 15; dicom-pixels also
     # accepts 32-bit monochrome data (4 segments), which pydicom's own files use.
     *_mono((0, 1), (8, 16, 32), range(1, 33)),
+    # Bits Allocated 1 (segmentations): one byte per pixel in one segment (codec_image).
+    *_mono((0,), (1,), range(1, 2)),
     _p("PALETTE COLOR", 1, (0,), _BITS_8_16, range(1, 17)),
     _p("YBR_FULL", 3, (0,), (8,), range(1, 9)),
     _p("RGB", 3, (0,), _BITS_8_16, range(1, 17)),
@@ -727,7 +729,7 @@ class EncodeRun:
             self.codecs: list[Codec] = []
             self.skipped: dict[str, str] = {}
             if ts.family != "native":
-                self.codecs, self.skipped = manager.select(ts, "encode", self.image, plugin)
+                self.codecs, self.skipped = manager.select(ts, "encode", codec_image(self.image), plugin)
             self._preferred: Codec | None = None
         except BaseException:
             self.feed.close()
@@ -822,7 +824,7 @@ class EncodeRun:
     def _try_codecs(self, index: int, data: Callable[[], Any], what: str) -> tuple[bytes, dict[str, Any]]:
         """Call each codec with ``data()`` (:func:`~dicom_pixels.registry.try_codecs`) until one
         succeeds; an EncodeError naming every failure when none does."""
-        image = self.image
+        image = codec_image(self.image)
 
         def attempt(codec: Codec) -> tuple[Any, EncodeFrame]:
             frame = EncodeFrame(image=image, index=index, options=self.options)

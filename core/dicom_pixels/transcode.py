@@ -43,6 +43,7 @@ True
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 import tempfile
@@ -530,18 +531,27 @@ def _write_native(
     run: EncodeRun, image: Any, ts: TransferSyntax, out: IO[bytes], pixel_tag: int, total: int,
     progress: Progress | None,
 ) -> None:
-    if image.bits_allocated == 1 and image.frame_bits % 8 and total > 1:
-        raise EncodeError(
-            "transcode cannot yet write multi-frame 1-bit native pixel data whose frames do "
-            "not end on a byte boundary"
-        )
-    length = image.frame_length * total
+    # PS3.5 8.1.1: 1-bit frames follow one another bit by bit, so a frame of 91 bits
+    # starts at bit 3 of byte 11; each encoded frame is packed alone (from bit 0), and
+    # the bits left over from the frames before it are carried into its first byte.
+    unaligned = image.bits_allocated == 1 and image.frame_bits % 8 != 0
+    length = math.ceil(image.frame_bits * total / 8) if unaligned else image.frame_length * total
     vr = {0x7FE00008: "OF", 0x7FE00009: "OD"}.get(pixel_tag, "OB" if image.bits_allocated <= 8 else "OW")
     out.write(_header(pixel_tag, vr, length + length % 2))
+    carry = np.zeros(0, np.uint8)
     for i, (data, _) in enumerate(run.encode_frames(range(total))):
-        out.write(data)
+        if unaligned:
+            bits = np.unpackbits(np.frombuffer(data, np.uint8), count=image.frame_bits, bitorder="little")
+            bits = np.concatenate((carry, bits))
+            whole = bits.size - bits.size % 8
+            out.write(np.packbits(bits[:whole], bitorder="little").tobytes())
+            carry = bits[whole:]
+        else:
+            out.write(data)
         if progress is not None:
             progress(i + 1, total)
+    if carry.size:
+        out.write(np.packbits(carry, bitorder="little").tobytes())  # the last byte, zero-padded
     if length % 2:
         out.write(b"\x00")  # PS3.5 7.1.1: values have even length
 

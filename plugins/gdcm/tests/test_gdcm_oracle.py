@@ -136,6 +136,20 @@ def test_12_bit_jpeg_extended_is_declined_before_decoding():
         _ours(get_testdata_file("JPGExtended.dcm"))
 
 
+@pytest.mark.parametrize(("rows", "columns"), [(1, 1), (7, 9), (8, 8), (6, 11)])
+def test_rle_frames_under_64_pixels_are_declined_with_the_reason(rows: int, columns: int):
+    # GDCM's RLE reader returns nothing for them, which read as "corrupt data" before.
+    arr = (np.arange(rows * columns).reshape(rows, columns) % 3).astype("u1")
+    data = dp.get_encoder("RLELossless").encode(arr, encoding_plugin="native", photometric_interpretation="MONOCHROME2")
+    image = dp.ImageDescription(rows, columns, 1, 8, 8, 0, "MONOCHROME2", dp.uid.RLELossless)
+    decoder = dp.get_decoder(dp.uid.RLELossless)
+    if rows * columns < 64:
+        with pytest.raises(DecodeError, match="GDCM cannot decode RLE Lossless frames of fewer than 64 pixels"):
+            decoder.as_array(FramesSource([data], image), decoding_plugin=PLUGIN)
+    else:
+        np.testing.assert_array_equal(decoder.as_array(FramesSource([data], image), decoding_plugin=PLUGIN)[0], arr)
+
+
 def test_htj2k_is_not_claimed():
     assert PLUGIN not in dp.get_decoder("HTJ2K").available_plugins
 
