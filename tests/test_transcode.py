@@ -158,12 +158,48 @@ def test_dciodvfy_finds_no_new_error_in_lossy_transcodes_or_compressed_datasets(
 
 
 def test_extended_offset_table_is_written_when_the_basic_one_would_overflow(tmp_path, monkeypatch):
+    # Lossless frames are written straight to the output after a reserved Basic Offset
+    # Table; an offset past its limit (never seen with real data: the size bound in
+    # transcode._bounded_by_basic_offsets) makes the writer start again through a spool.
     monkeypatch.setattr(pixel_dataset, "BASIC_OFFSET_LIMIT", 64)
     dst = tmp_path / "eot.dcm"
     transcode(TEST_FILES / "rtdose.dcm", dst, "RLELossless")
     written = _read(dst)
     assert "ExtendedOffsetTable" in written
+    assert written.PixelData[4:8] == b"\x00\x00\x00\x00"  # an empty Basic Offset Table item
     np.testing.assert_array_equal(pydicom.pixels.pixel_array(dst), _read(TEST_FILES / "rtdose.dcm").pixel_array)
+
+
+@pytest.mark.parametrize(("target", "kwargs"), [
+    ("RLELossless", {}),  # lossless: frames written directly, the table filled in afterwards
+    ("JPEGLSLossless", {}),
+    ("JPEGLSNearLossless", {"jls_error": 2}),  # lossy: the ratio needs every frame first (spool)
+])
+def test_the_basic_offset_table_points_at_every_fragment(target, kwargs, tmp_path):
+    ds = pydicom.Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.5.1.4.1.1.7", "1.2.3.4"
+    volume = np.random.default_rng(3).integers(0, 4096, (7, 24, 33)).astype("u2")
+    dp.set_pixel_data(ds, volume, "MONOCHROME2", 12)
+    src, dst = tmp_path / "volume.dcm", tmp_path / "bot.dcm"
+    ds.save_as(src, enforce_file_format=True)
+    transcode(src, dst, target, **kwargs)
+    with dp.reader.read_dicom(dst) as dicom:
+        assert dicom.pixel is not None
+        value = dicom.read_at(dicom.pixel.offset, dicom.size - dicom.pixel.offset)
+    assert value[:4] == b"\xfe\xff\x00\xe0"
+    table_length = int.from_bytes(value[4:8], "little")
+    frames = len(volume)
+    assert table_length == 4 * frames
+    table = np.frombuffer(value[8 : 8 + table_length], "<u4")
+    first = 8 + table_length
+    positions, at = [], first
+    while value[at : at + 4] == b"\xfe\xff\x00\xe0":
+        positions.append(at - first)
+        at += 8 + int.from_bytes(value[at + 4 : at + 8], "little")
+    assert value[at : at + 4] == b"\xfe\xff\xdd\xe0"  # the sequence delimiter follows the last one
+    assert table.tolist() == positions and len(positions) == frames
+    np.testing.assert_array_equal(pydicom.pixels.pixel_array(dst, index=frames - 1),
+                                  dp.pixel_array(dst, index=frames - 1))
 
 
 def test_odd_length_frames_become_even_fragments(tmp_path):

@@ -43,11 +43,12 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import struct
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -389,7 +390,7 @@ class _ConvertRun:
     def __exit__(self, *exc: object) -> None:
         self.source.close()
 
-    def encode_frames(self, indices: Iterable[int]) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    def encode_frames(self, indices: Iterable[int]) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
         """Yield ``(converted bytes, {})`` per frame, in order."""
         for index in indices:
             data, _ = self.source.read_frame(index)
@@ -438,32 +439,13 @@ def _write(
             if pieces and tag != 0xFFFCFFFC and tag >> 16 != 0xFFFE:  # PS3.10 7.2: padding dropped
                 trailing.append((tag, pieces))
 
-    # Encode the frames first (to a spool file for encapsulated targets): the Image Pixel
-    # values written below depend on what the codec reported (e.g. YBR_RCT).
-    info: dict[str, Any] = {}
-    lengths: list[int] = []
-    spool: IO[bytes] | None = None
-    if ts.encapsulated:
-        # Unlinked from the start (O_TMPFILE on Linux): a killed process leaves no spool.
-        spool = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed in the finally below)
-    try:
-        if spool is not None:
-            for i, (data, frame_info) in enumerate(run.encode_frames(range(total))):
-                info = info or frame_info
-                spool.write(data)
-                if len(data) % 2:
-                    spool.write(b"\x00")  # PS3.5 A.4: fragments have even length
-                lengths.append(len(data) + len(data) % 2)
-                if progress is not None:
-                    progress(i + 1, total)
+    instance_uid = generate_uid() if new_uid else str(dicom.get(0x00080018) or dicom.get(0x00020003) or generate_uid())
+
+    def write_header(info: dict[str, Any], lengths: list[int], offsets: list[int] | None) -> Any:
+        """Write the meta information and every element before the pixel data; *offsets*
+        (with *lengths*) go to an Extended Offset Table. Returns the output's description."""
         pi = info.get("photometric_interpretation", image.photometric_interpretation)
         out_image = image.replace(photometric_interpretation=pi)
-        offsets = [0]
-        for length in lengths[:-1]:
-            offsets.append(offsets[-1] + 8 + length)
-        extended = ts.encapsulated and (encapsulate_ext or offsets[-1] > pixel_dataset.BASIC_OFFSET_LIMIT)
-
-        instance_uid = generate_uid() if new_uid else str(dicom.get(0x00080018) or dicom.get(0x00020003) or generate_uid())
         rewritten = _PIXEL_MODULE
         if isinstance(run, _ConvertRun):  # the same image: only the offset tables are new
             rewritten = {0x7FE00001, 0x7FE00002}
@@ -472,36 +454,137 @@ def _write(
             replaced = _pixel_module_elements(dicom, out_image, lossy, run, lengths, ts)
         if new_uid:
             replaced[0x00080018] = encode_element(DataElement(0x00080018, "UI", instance_uid))
-        if extended:
+        if offsets is not None:
             replaced[0x7FE00001] = encode_element(DataElement(0x7FE00001, "OV", struct.pack(f"<{len(offsets)}Q", *offsets)))
             replaced[0x7FE00002] = encode_element(DataElement(0x7FE00002, "OV", struct.pack(f"<{len(lengths)}Q", *lengths)))
         kept = [(tag, pieces) for tag, pieces in chunks if tag not in replaced and tag not in rewritten]
         new: list[tuple[int, _Pieces]] = [(tag, [raw]) for tag, raw in replaced.items()]
-        body = sorted([*kept, *new], key=lambda item: item[0])
-
         out.write(_meta_bytes(dicom, ts.uid, instance_uid))
-        for _, pieces in body:
+        for _, pieces in sorted([*kept, *new], key=lambda item: item[0]):
             _write_pieces(dicom, pieces, out)
-        if spool is not None:
-            # PS3.5 A.4: OB, undefined length, a Basic Offset Table item, one fragment per frame.
-            out.write(_header(0x7FE00010, "OB", _UNDEFINED))
-            if extended or ts.is_video:  # PS3.5 A.4.5: a video's Basic Offset Table is empty
-                out.write(_header(_ITEM, "NONE", 0))
-            else:
-                out.write(_header(_ITEM, "NONE", 4 * total) + struct.pack(f"<{total}I", *offsets))
-            spool.seek(0)
-            for length in lengths:
-                out.write(_header(_ITEM, "NONE", length))
-                _copy(spool, out, length)
-            out.write(_header(_SEQ_END, "NONE", 0))
-        else:
-            assert isinstance(run, EncodeRun)  # converters write encapsulated syntaxes only
-            _write_native(run, out_image, ts, out, pixel_tag, total, progress)
+        return out_image
+
+    def write_trailing() -> None:
         for _, pieces in trailing:
             _write_pieces(dicom, pieces, out)
+
+    if not ts.encapsulated:
+        assert isinstance(run, EncodeRun)  # converters write encapsulated syntaxes only
+        frames = iter(run.encode_frames(range(total)))
+        first = next(frames, None)
+        out_image = write_header(first[1] if first else {}, [], None)
+        _write_native(run, out_image, ts, out, pixel_tag, total, progress, first, frames)
+        write_trailing()
+        return
+    # Lossless, with a Basic Offset Table that certainly fits: the header depends on the
+    # first frame only (what its codec reported, e.g. YBR_RCT), so frames go straight to
+    # the output and the table, reserved before them, is filled in at the end.
+    if not (lossy or encapsulate_ext or ts.is_video) and total and _bounded_by_basic_offsets(image, total):
+        mark = out.tell()
+        try:
+            _write_frames_direct(run, total, out, write_header, progress)
+            write_trailing()
+            return
+        except _OffsetsOverflow:  # not expected (the bound above): start again with a spool
+            out.seek(mark)
+            out.truncate()
+    _write_spooled(run, total, ts, out, directory, encapsulate_ext, write_header, progress)
+    write_trailing()
+
+
+#: A lossless encoding of these many bytes of native data stays under the Basic Offset
+#: Table's 4 GiB limit with room to spare (codecs expand incompressible data by well under
+#: 10%: PackBits by 1/128, JPEG-LS and JPEG 2000 by a few header bytes per block).
+_DIRECT_NATIVE_LIMIT = (pixel_dataset.BASIC_OFFSET_LIMIT // 10) * 9 - (1 << 20)
+
+
+class _OffsetsOverflow(Exception):
+    """A frame offset passed the Basic Offset Table's 32-bit limit while writing directly."""
+
+
+def _bounded_by_basic_offsets(image: Any, total: int) -> bool:
+    return image.frame_length * total < _DIRECT_NATIVE_LIMIT
+
+
+def _write_frames_direct(
+    run: EncodeRun | _ConvertRun, total: int, out: IO[bytes],
+    write_header: Callable[[dict[str, Any], list[int], list[int] | None], Any], progress: Progress | None,
+) -> None:
+    """Write each encoded frame as its own fragment as soon as it is ready (PS3.5 A.4), after
+    a Basic Offset Table of *total* entries that is filled in once every offset is known."""
+    frames = run.encode_frames(range(total))
+    try:
+        _write_fragments(frames, total, out, write_header, progress)
     finally:
-        if spool is not None:
-            spool.close()
+        frames.close()  # stops the encoding threads when writing failed part-way
+
+
+def _write_fragments(
+    frames: Iterator[tuple[bytes, dict[str, Any]]], total: int, out: IO[bytes],
+    write_header: Callable[[dict[str, Any], list[int], list[int] | None], Any], progress: Progress | None,
+) -> None:
+    first = next(frames)
+    write_header(first[1], [], None)
+    out.write(_header(0x7FE00010, "OB", _UNDEFINED))
+    out.write(_header(_ITEM, "NONE", 4 * total))
+    table_at = out.tell()
+    out.write(bytes(4 * total))
+    offsets: list[int] = []
+    position = 0
+    for i, (data, _) in enumerate(itertools.chain([first], frames)):
+        if position > pixel_dataset.BASIC_OFFSET_LIMIT:
+            raise _OffsetsOverflow
+        offsets.append(position)
+        padding = len(data) % 2  # PS3.5 A.4: fragments have even length
+        out.write(_header(_ITEM, "NONE", len(data) + padding))
+        out.write(data)
+        if padding:
+            out.write(b"\x00")
+        position += 8 + len(data) + padding
+        if progress is not None:
+            progress(i + 1, total)
+    out.write(_header(_SEQ_END, "NONE", 0))
+    end = out.tell()
+    out.seek(table_at)
+    out.write(struct.pack(f"<{total}I", *offsets))
+    out.seek(end)
+
+
+def _write_spooled(
+    run: EncodeRun | _ConvertRun, total: int, ts: TransferSyntax, out: IO[bytes], directory: Path,
+    encapsulate_ext: bool, write_header: Callable[[dict[str, Any], list[int], list[int] | None], Any],
+    progress: Progress | None,
+) -> None:
+    """Encode every frame to a spool file first, when what precedes the pixel data depends on
+    all of them (a lossy ratio, an Extended Offset Table), then copy the frames after it."""
+    info: dict[str, Any] = {}
+    lengths: list[int] = []
+    # Unlinked from the start (O_TMPFILE on Linux): a killed process leaves no spool.
+    with tempfile.TemporaryFile(dir=directory) as spool:
+        for i, (data, frame_info) in enumerate(run.encode_frames(range(total))):
+            info = info or frame_info
+            spool.write(data)
+            if len(data) % 2:
+                spool.write(b"\x00")  # PS3.5 A.4: fragments have even length
+            lengths.append(len(data) + len(data) % 2)
+            if progress is not None:
+                progress(i + 1, total)
+        offsets = [0]
+        for length in lengths[:-1]:
+            offsets.append(offsets[-1] + 8 + length)
+        extended = encapsulate_ext or offsets[-1] > pixel_dataset.BASIC_OFFSET_LIMIT
+        write_header(info, lengths, offsets if extended else None)
+        # PS3.5 A.4: OB, undefined length, a Basic Offset Table item, one fragment per frame.
+        out.write(_header(0x7FE00010, "OB", _UNDEFINED))
+        if extended or ts.is_video:  # PS3.5 A.4.5: a video's Basic Offset Table is empty
+            out.write(_header(_ITEM, "NONE", 0))
+        else:
+            out.write(_header(_ITEM, "NONE", 4 * total) + struct.pack(f"<{total}I", *offsets))
+        spool.seek(0)
+        for length in lengths:
+            out.write(_header(_ITEM, "NONE", length))
+            _copy(spool, out, length)
+        out.write(_header(_SEQ_END, "NONE", 0))
 
 
 def _write_pieces(dicom: DicomFile, pieces: _Pieces, out: IO[bytes]) -> None:
@@ -529,7 +612,8 @@ def _copy(src: IO[bytes], dst: IO[bytes], length: int) -> None:
 
 def _write_native(
     run: EncodeRun, image: Any, ts: TransferSyntax, out: IO[bytes], pixel_tag: int, total: int,
-    progress: Progress | None,
+    progress: Progress | None, first: tuple[bytes, dict[str, Any]] | None,
+    frames: Iterator[tuple[bytes, dict[str, Any]]],
 ) -> None:
     # PS3.5 8.1.1: 1-bit frames follow one another bit by bit, so a frame of 91 bits
     # starts at bit 3 of byte 11; each encoded frame is packed alone (from bit 0), and
@@ -539,7 +623,7 @@ def _write_native(
     vr = {0x7FE00008: "OF", 0x7FE00009: "OD"}.get(pixel_tag, "OB" if image.bits_allocated <= 8 else "OW")
     out.write(_header(pixel_tag, vr, length + length % 2))
     carry = np.zeros(0, np.uint8)
-    for i, (data, _) in enumerate(run.encode_frames(range(total))):
+    for i, (data, _) in enumerate(itertools.chain([first] if first else [], frames)):
         if unaligned:
             bits = np.unpackbits(np.frombuffer(data, np.uint8), count=image.frame_bits, bitorder="little")
             bits = np.concatenate((carry, bits))

@@ -15,13 +15,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.utils import pack_bits
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless, SecondaryCaptureImageStorage
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from test_rle_one_bit import REFERENCES, reference_array  # noqa: E402
+from test_rle_one_bit import REFERENCES, reference_array
 
 
 def write(name: str, frames: int, rows: int, columns: int) -> None:
