@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import dicom_pixels as dp
 from dicom_pixels.cli import main
@@ -45,6 +46,16 @@ def test_plugins_lists_native_and_its_codecs(capsys):
     out = capsys.readouterr().out
     assert out.startswith("native 0.1.0 (available)") or "\nnative 0.1.0 (available)" in out
     assert "RLELossless" in out
+
+
+def test_plugins_lists_codestream_converters_beside_codecs(capsys):
+    pytest.importorskip("imagecodecs", reason="the imagecodecs plugin declares the JPEG XL converters")
+    assert main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    out = "\n" + out
+    block = out[out.index("\nimagecodecs ") :].split("\n", 2)[2]
+    assert "    convert: JPEGBaseline8Bit -> JPEGXLJPEGRecompression (transcode, without decoding)" in block
+    assert "    convert: JPEGXLJPEGRecompression -> JPEGBaseline8Bit" in block
 
 
 def test_errors_are_reported_without_a_traceback(tmp_path, capsys):

@@ -278,6 +278,13 @@ class PluginInfo:
             if missing:
                 line += " - requires " + " and ".join(missing) + (f"  ({hint})" if hint else "")
             lines.append(line)
+        for converter in self.converters:
+            line = (f"convert: {lookup(converter.source_uid).keyword} -> "
+                    f"{lookup(converter.target_uid).keyword} (transcode, without decoding)")
+            missing = missing_requirements(converter.requires)
+            if missing:
+                line += " - requires " + " and ".join(missing)
+            lines.append(line)
         return lines
 
 
