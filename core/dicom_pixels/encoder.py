@@ -47,13 +47,14 @@ from .errors import (
     InvalidArgumentError,
     InvalidPixelDescriptionError,
 )
-from .registry import Codec, TransferSyntaxEndpoint, manager, try_codecs
+from .registry import Codec, Converter, TransferSyntaxEndpoint, manager, try_codecs
 from .source import IMAGE_PIXEL_OPTIONS, PixelSource, is_dataset, open_source
 from .uid import TransferSyntax, lookup
 
 __all__ = [
     "ENCODING_PROFILES",
     "EncodingProfile",
+    "ConvertRun",
     "EncodeRun",
     "Encoder",
     "check_options",
@@ -735,6 +736,11 @@ class EncodeRun:
             self.feed.close()
             raise
 
+    @property
+    def count(self) -> int:
+        """The number of frames the run encodes."""
+        return self.feed.count
+
     def __enter__(self) -> EncodeRun:
         return self
 
@@ -849,6 +855,56 @@ class EncodeRun:
             + skipped
             + "\nTry another plugin with encoding_plugin=."
         )
+
+
+class ConvertRun:
+    """Frames rewritten by a plugin's codestream :class:`~dicom_pixels.registry.Converter`
+    (e.g. JPEG to JPEG XL JPEG Recompression, PS3.5 8.2.16), never decoded: the image, and so
+    every Image Pixel attribute, is the source's. :func:`~dicom_pixels.transcode` and
+    :func:`~dicom_pixels.compress` use it as they use :class:`EncodeRun`.
+
+    >>> import dicom_pixels as dp, dicom_pixels_imagecodecs  # whose plugin declares the converter
+    >>> from pydicom.data import get_testdata_file
+    >>> converter = dp.registry.manager.converter("JPEGBaseline8Bit", "JPEGXLJPEGRecompression")
+    >>> source = get_testdata_file("SC_rgb_jpeg.dcm")
+    >>> with ConvertRun(converter, source, lookup("JPEGBaseline8Bit"), lookup(converter.target_uid), {}) as run:
+    ...     data, _ = next(run.encode_frames([0]))
+    >>> data[4:8]  # a JPEG XL container (ISO/IEC 18181-2), which holds the JPEG's reconstruction data
+    b'JXL '
+    """
+
+    def __init__(
+        self, converter: Converter, src: Any, source_ts: TransferSyntax, ts: TransferSyntax,
+        options: dict[str, Any],
+    ) -> None:
+        unused = sorted(set(options) - {"decoding_plugin", "workers"})
+        if unused:
+            raise EncodingProfileError(
+                f"Converting from '{source_ts.name}' to '{ts.name}' repacks the bitstream without "
+                f"encoding pixels, so the encoding option(s) {', '.join(unused)} do not apply; leave them out"
+            )
+        self.convert = converter.load()
+        self.what = f"from '{source_ts.name}' to '{ts.name}' by the {converter.plugin!r} plugin"
+        self.source = open_source(src)
+        self.image = self.source.image
+        self.count = self.source.frame_count
+        self.name = self.source.name
+
+    def __enter__(self) -> ConvertRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.source.close()
+
+    def encode_frames(self, indices: Iterable[int]) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
+        """Yield ``(converted bytes, {})`` per frame, in order."""
+        for index in indices:
+            data, _ = self.source.read_frame(index)
+            try:
+                converted = self.convert(bytes(data))
+            except Exception as exc:  # a plugin's own exception types too: the caller gets an EncodeError
+                raise EncodeError(f"Frame {index} of {self.name} cannot be converted {self.what}: {exc}") from exc
+            yield bytes(converted), {}
 
 
 def _check_workers(value: Any) -> int | None:

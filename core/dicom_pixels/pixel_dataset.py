@@ -46,7 +46,7 @@ from .arguments import (
 )
 from .decoder import get_decoder
 from .description import IMAGE_PIXEL_KEYWORDS, ImageDescription
-from .encoder import EncodeRun, get_encoder, is_lossy, lossy_method, native_frame
+from .encoder import ConvertRun, EncodeRun, get_encoder, is_lossy, lossy_method, native_frame
 from .errors import (
     EncodingProfileError,
     InvalidArgumentError,
@@ -312,14 +312,23 @@ def compress(
     if ts.is_video:
         options["frame_rate"] = video_frame_rate(options.get("frame_rate"), ds.get("CineRate"), ds.get("FrameTime"))
         had_frames = True  # video IODs include the Multi-frame module (PS3.3 C.7.6.6)
-    with EncodeRun(encoder, src, encoding_plugin, options) as run:
-        encoded: list[bytes] = []
-        info: dict[str, Any] = {}
-        for data, frame_info in run.encode_frames(range(run.feed.count)):
+    converter = None if arr is not None else _converter_for(ds, ts, encoding_plugin)
+    encoded: list[bytes] = []
+    info: dict[str, Any] = {}
+    run: EncodeRun | ConvertRun
+    if converter is not None:
+        # A plugin rewrites each frame's bitstream without decoding it (JPEG -> JPEG XL
+        # JPEG Recompression and back, bit-exact): the image and its lossy state are the same.
+        source_ts = lookup(str(ds.file_meta.TransferSyntaxUID))
+        run = ConvertRun(converter, ds, source_ts, ts, options)
+    else:
+        run = EncodeRun(encoder, src, encoding_plugin, options)
+    with run:
+        for data, frame_info in run.encode_frames(range(run.count)):
             encoded.append(data)
             info = info or frame_info
         image = run.image
-        frame_count = run.feed.count
+        frame_count = run.count
     if ts.is_video:
         value, table, lengths = _encapsulate_video(encoded[0], ts), None, None
     else:
@@ -346,7 +355,7 @@ def compress(
     if ts.is_video:
         for keyword, value in video_timing(options["frame_rate"]).items():
             setattr(ds, keyword, value)
-    if is_lossy(ts, options):
+    if converter is None and is_lossy(ts, options):
         original = image.pixels_per_frame * image.bits_allocated / 8 * frame_count
         _mark_lossy(ds, original / max(1, sum(len(f) for f in encoded)), lossy_method(ts))
     _forget_pixel_cache(ds)
@@ -355,6 +364,14 @@ def compress(
     if generate_instance_uid:
         _set_instance_uid(ds)
     return ds
+
+
+def _converter_for(ds: Any, ts: Any, plugin: str) -> Any:
+    """The plugin converter from the dataset's transfer syntax to *ts*, or ``None``."""
+    from .registry import manager
+
+    current = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    return manager.converter(str(current), ts.uid, plugin) if current else None
 
 
 def _check_new_array(ds: Any, arr: np.ndarray) -> None:

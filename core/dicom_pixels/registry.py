@@ -281,7 +281,7 @@ class PluginInfo:
         for converter in self.converters:
             line = (f"convert: {lookup(converter.source_uid).keyword} -> "
                     f"{lookup(converter.target_uid).keyword} (transcode, without decoding)")
-            missing = missing_requirements(converter.requires)
+            missing = tuple(missing_requirements(converter.requires))
             if missing:
                 line += " - requires " + " and ".join(missing)
             lines.append(line)

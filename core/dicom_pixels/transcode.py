@@ -48,7 +48,7 @@ import math
 import os
 import struct
 import tempfile
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -58,7 +58,7 @@ from . import __version__, pixel_dataset, reader
 from .arguments import check_options, check_path, check_text, checked_signature, parameter_names
 from .dictionary import US_OR_SS_TAGS
 from .elements import LONG_VRS, PIXEL_TAGS
-from .encoder import EncodeRun, get_encoder, is_lossy, lossy_method
+from .encoder import ConvertRun, EncodeRun, get_encoder, is_lossy, lossy_method
 from .errors import (
     ArgumentTypeError,
     DicomPixelsError,
@@ -68,8 +68,7 @@ from .errors import (
 )
 from .pixel_dataset import generate_uid
 from .reader import DicomFile, Parser, read_dicom
-from .registry import Converter, manager
-from .source import open_source
+from .registry import manager
 from .uid import TransferSyntax, lookup
 from .writer import IMPLEMENTATION_CLASS_UID, DataElement, atomic_output, encode_element
 
@@ -337,9 +336,9 @@ def transcode(
                 )
             # The output goes to a temporary that a kill cannot leave behind, and replaces
             # dst_path only when complete (and verified).
-            run: EncodeRun | _ConvertRun
+            run: EncodeRun | ConvertRun
             if converter is not None:
-                run = _ConvertRun(converter, src_path, dicom.transfer_syntax, ts, options)
+                run = ConvertRun(converter, src_path, dicom.transfer_syntax, ts, options)
             else:
                 run = EncodeRun(encoder, str(src_path), encoding_plugin, options)
             with run, atomic_output(dst_path) as out:
@@ -362,48 +361,9 @@ def transcode(
         raise DicomPixelsError(f"Unable to transcode '{src_path}' to '{dst_path}': {exc}") from exc
 
 
-class _ConvertRun:
-    """Frames rewritten by a plugin's codestream :class:`~dicom_pixels.registry.Converter`
-    (e.g. JPEG to JPEG XL JPEG Recompression, PS3.5 8.2.16), never decoded: the image, and so
-    every Image Pixel attribute, is the source's."""
-
-    def __init__(
-        self, converter: Converter, src: Path, source_ts: TransferSyntax, ts: TransferSyntax,
-        options: dict[str, Any],
-    ) -> None:
-        unused = sorted(set(options) - {"decoding_plugin", "workers"})
-        if unused:
-            raise EncodingProfileError(
-                f"transcode from '{source_ts.name}' to '{ts.name}' repacks the bitstream without "
-                f"encoding pixels, so the encoding option(s) {', '.join(unused)} do not apply; leave them out"
-            )
-        self.convert = converter.load()
-        self.what = f"from '{source_ts.name}' to '{ts.name}' by the {converter.plugin!r} plugin"
-        self.source = open_source(src)
-        self.image = self.source.image
-        self.count = self.source.frame_count
-        self.name = str(src)
-
-    def __enter__(self) -> _ConvertRun:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.source.close()
-
-    def encode_frames(self, indices: Iterable[int]) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
-        """Yield ``(converted bytes, {})`` per frame, in order."""
-        for index in indices:
-            data, _ = self.source.read_frame(index)
-            try:
-                converted = self.convert(bytes(data))
-            except Exception as exc:  # a plugin's own exception types too: the caller gets an EncodeError
-                raise EncodeError(f"Frame {index} of {self.name} cannot be converted {self.what}: {exc}") from exc
-            yield bytes(converted), {}
-
-
 def _write(
     dicom: DicomFile,
-    run: EncodeRun | _ConvertRun,
+    run: EncodeRun | ConvertRun,
     ts: TransferSyntax,
     out: IO[bytes],
     directory: Path,
@@ -413,7 +373,7 @@ def _write(
     progress: Progress | None,
 ) -> None:
     image = run.image
-    total = run.count if isinstance(run, _ConvertRun) else run.feed.count
+    total = run.count
     stream = dicom.stream
     parser = _parser_for(stream)
     start = _dataset_start(dicom)
@@ -447,7 +407,7 @@ def _write(
         pi = info.get("photometric_interpretation", image.photometric_interpretation)
         out_image = image.replace(photometric_interpretation=pi)
         rewritten = _PIXEL_MODULE
-        if isinstance(run, _ConvertRun):  # the same image: only the offset tables are new
+        if isinstance(run, ConvertRun):  # the same image: only the offset tables are new
             rewritten = {0x7FE00001, 0x7FE00002}
             replaced: dict[int, bytes] = {}
         else:
@@ -507,7 +467,7 @@ def _bounded_by_basic_offsets(image: Any, total: int) -> bool:
 
 
 def _write_frames_direct(
-    run: EncodeRun | _ConvertRun, total: int, out: IO[bytes],
+    run: EncodeRun | ConvertRun, total: int, out: IO[bytes],
     write_header: Callable[[dict[str, Any], list[int], list[int] | None], Any], progress: Progress | None,
 ) -> None:
     """Write each encoded frame as its own fragment as soon as it is ready (PS3.5 A.4), after
@@ -551,7 +511,7 @@ def _write_fragments(
 
 
 def _write_spooled(
-    run: EncodeRun | _ConvertRun, total: int, ts: TransferSyntax, out: IO[bytes], directory: Path,
+    run: EncodeRun | ConvertRun, total: int, ts: TransferSyntax, out: IO[bytes], directory: Path,
     encapsulate_ext: bool, write_header: Callable[[dict[str, Any], list[int], list[int] | None], Any],
     progress: Progress | None,
 ) -> None:

@@ -202,3 +202,24 @@ def test_dciodvfy_finds_no_new_error_there_and_back(name: str, tmp_path: Path) -
     jxl, back = _round_trip(source, tmp_path)
     assert _dciodvfy_errors(jxl) - before == set()
     assert _dciodvfy_errors(back) - before == set()
+
+
+@pytest.mark.parametrize("name", BASELINE_FILES)
+def test_compress_recompresses_a_jpeg_dataset_in_place_and_back_byte_exact(name: str) -> None:
+    original = _read(get_testdata_file(name))
+    ds = _read(get_testdata_file(name))
+    dp.compress(ds, "JPEGXLJPEGRecompression", generate_instance_uid=False)
+    assert ds.file_meta.TransferSyntaxUID == RECOMPRESSION
+    assert all(frame[:2] != b"\xff\xd8" for frame in _frames(ds))
+    jxl = ds  # pydicom 3.0 cannot save it: it does not know the UID as a transfer syntax
+    assert np.array_equal(dp.pixel_array(jxl, as_rgb=False), dp.pixel_array(original, as_rgb=False))
+    dp.compress(jxl, "JPEGBaseline8Bit", generate_instance_uid=False)
+    assert _frames(jxl) == _frames(original)
+    _assert_same_dataset(original, jxl)  # nothing else changed: no lossy ratio appended either
+
+
+def test_compress_refuses_encoding_options_for_a_conversion() -> None:
+    ds = _read(get_testdata_file("SC_rgb_jpeg.dcm"))
+    with pytest.raises(EncodingProfileError, match="quality do not apply"):
+        dp.compress(ds, "JPEGXLJPEGRecompression", quality=50)
+    assert ds.file_meta.TransferSyntaxUID == BASELINE
