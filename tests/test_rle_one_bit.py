@@ -153,3 +153,13 @@ def test_transcode_between_1_bit_rle_and_native_keeps_every_bit(name: str, tmp_p
     reference = list(generate_frames(pydicom.dcmread(DATA / name).PixelData, number_of_frames=expected.shape[0]))
     assert frames == reference
     np.testing.assert_array_equal(dp.pixel_array(back), expected)
+
+
+@pytest.mark.parametrize("name", REFERENCES)
+def test_decompress_packs_the_frames_of_1_bit_rle_bit_after_bit(name: str):
+    expected = reference_array(*REFERENCES[name])
+    ds = pydicom.dcmread(DATA / name)
+    dp.decompress(ds)
+    assert (ds.file_meta.TransferSyntaxUID, ds.BitsAllocated) == (pydicom.uid.ExplicitVRLittleEndian, 1)
+    assert len(ds.PixelData) == (expected.size + 7) // 8 + ((expected.size + 7) // 8) % 2
+    np.testing.assert_array_equal(pydicom.pixels.pixel_array(ds), expected)
