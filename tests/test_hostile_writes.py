@@ -350,3 +350,27 @@ def test_a_sequence_nested_to_the_limit_is_transcoded_item_by_item(tmp_path):
         node, depth = node.ReferencedImageSequence[0], depth + 1
     assert depth == MAX_SEQUENCE_DEPTH and node.CodeValue == "INNER"
 
+
+
+def test_atomic_output_flushes_in_the_background_while_writing_and_stops_its_thread(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from dicom_pixels import writer
+
+    synced: list[int] = []
+    real = os.fdatasync
+    monkeypatch.setattr(os, "fdatasync", lambda fd: synced.append(fd) or real(fd))
+    monkeypatch.setattr(writer, "WRITEBACK_INTERVAL", 0.01)
+    with writer.atomic_output(tmp_path / "out.bin") as out:
+        for _ in range(20):
+            out.write(b"x" * 65536)
+            time.sleep(0.01)
+    assert synced, "no background flush while the content was written"
+    assert not [t for t in threading.enumerate() if t.name == "dicom-pixels-writeback"]
+    assert (tmp_path / "out.bin").stat().st_size == 20 * 65536
+    with pytest.raises(ZeroDivisionError), writer.atomic_output(tmp_path / "other.bin") as out:
+        out.write(b"y")
+        1 / 0  # noqa: B018
+    assert not [t for t in threading.enumerate() if t.name == "dicom-pixels-writeback"]
+    assert not (tmp_path / "other.bin").exists()

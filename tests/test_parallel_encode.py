@@ -353,3 +353,22 @@ def test_transcode_compress_and_cli_write_the_serial_bytes_with_two_workers(uid,
 def test_a_bad_workers_value_is_refused_with_what_to_pass(workers):
     with pytest.raises(InvalidArgumentError, match="'workers' must be a positive integer"):
         dp.get_encoder("ExplicitVRLittleEndian").encode(np.zeros((2, 2), "u1"), workers=workers)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_frames_read_into_reused_arrays_are_never_overwritten_while_being_encoded(sleeper, tmp_path, workers):
+    """The feed decodes each frame into a ring of 2 x workers arrays (no page faults on new
+    memory); the sleeper encodes frames 0-2 last, after sleeping with the array in hand, so
+    a ring one array too short would encode a later frame's values in their place."""
+    from pydicom import Dataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    ds = Dataset()
+    dp.set_pixel_data(ds, _frames(24), "MONOCHROME2", 8)
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.5.1.4.1.1.7", "1.2.3.4"
+    ds.file_meta = Dataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    src, out = tmp_path / "src.dcm", tmp_path / "out.dcm"
+    ds.save_as(src, enforce_file_format=True)
+    dp.transcode(src, out, "RLELossless", encoding_plugin="sleeper", workers=workers)
+    np.testing.assert_array_equal(dp.pixel_array(out), _frames(24))

@@ -29,7 +29,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -58,8 +58,8 @@ from .source import (
 from .uid import lookup
 
 __all__ = [
-    "DECODING_OPTIONS", "DEFAULT_OPTIONS", "MAX_FRAME_PIXELS", "MAX_OUTPUT_BYTES", "Decoder", "get_decoder",
-    "output_dtype",
+    "DECODING_OPTIONS", "DEFAULT_OPTIONS", "MAX_FRAME_PIXELS", "MAX_OUTPUT_BYTES", "Decoder", "FramePool",
+    "get_decoder", "output_dtype",
 ]
 
 #: Options every decode starts from (as in pydicom 3); user options override them.
@@ -266,19 +266,34 @@ class Decoder(TransferSyntaxEndpoint):
         raw: bool = False,
         decoding_plugin: str = "",
         validate: bool = True,
+        pool: FramePool | None = None,
         **options: Any,
     ) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
         """Yield ``(frame array, metadata)`` for each frame, or for the frames in *indices*.
 
         Only one frame is in memory at a time.
 
+        :param pool: a :class:`FramePool` to decode into: each frame goes into an array
+            given back to the pool (:meth:`FramePool.give`) when there is one, instead of
+            new memory, for a consumer done with each frame before it needs another (the
+            encoder's feed). New memory costs a page fault per 4 KiB on first touch, about
+            0.4 ms per 512 x 512 int16 frame here, as much as reading the frame.
+
         >>> import dicom_pixels as dp
         >>> path = dp.examples.get_path("rt_dose")
         >>> [a.shape for a, _ in dp.get_decoder("ExplicitVRLittleEndian").iter_array(path, indices=[0, 1])]
         [(10, 10), (10, 10)]
+        >>> pool = FramePool()
+        >>> frames = dp.get_decoder("ExplicitVRLittleEndian").iter_array(path, pool=pool)
+        >>> first, _ = next(frames)
+        >>> pool.give(first)  # done with it
+        >>> next(frames)[0] is first
+        True
         """
+        if pool is not None and not isinstance(pool, FramePool):
+            raise ArgumentTypeError(f"iter_array(): 'pool' must be a FramePool or None, not {type(pool).__name__}")
         with _Run(self, src, decoding_plugin, options) as run:
-            yield from run.iter_array(indices, raw)
+            yield from run.iter_array(indices, raw, pool)
 
     def as_buffer(
         self,
@@ -639,10 +654,9 @@ class _Run:
 
     def _decode_into(self, index: int, out: np.ndarray) -> dict[str, Any]:
         if (
-            self._direct
+            self._direct  # which includes isinstance(self.source, NativeFrameAccess), slow per frame
             and out.flags.c_contiguous
-            and isinstance(self.source, NativeFrameAccess)
-            and self.source.readinto_native_frame(index, out)
+            and cast(NativeFrameAccess, self.source).readinto_native_frame(index, out)
         ):
             info: dict[str, Any] = {"decoded_by": self.codecs[0].plugin}
         else:
@@ -952,7 +966,7 @@ class _Run:
         return (arr[0] if total == 1 else arr), meta
 
     def iter_array(
-        self, indices: Iterable[int] | None, raw: bool
+        self, indices: Iterable[int] | None, raw: bool, pool: FramePool | None = None
     ) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
         self._raw = raw
         image = self.image
@@ -960,7 +974,9 @@ class _Run:
             yield from self.iter_video(range(self.frame_total) if indices is None else _checked_indices(indices), raw)
             return
         for i in range(self.frame_total) if indices is None else _checked_indices(indices):
-            out = self.allocate(image.frame_shape, frame=i)
+            out = pool.take(image.frame_shape, self.out_dtype) if pool is not None else None
+            if out is None:
+                out = self.allocate(image.frame_shape, frame=i)
             info = self.decode_into(i, out)
             plan, pi = self._color_plan(info, raw)
             if plan is not None:
@@ -1098,6 +1114,39 @@ def _typed_resource_error(exc: BaseException, what: str) -> DicomPixelsError | N
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
+
+
+class FramePool:
+    """Frame arrays handed back once used, to be decoded into again (:meth:`Decoder.iter_array`).
+
+    Thread-safe: the encoder's workers give back the frame they have encoded while another
+    takes one for the next frame, so a run holds about one array per worker, and none is
+    new memory after the first few frames.
+
+    >>> pool = FramePool()
+    >>> pool.take((2, 2), np.dtype("u2")) is None
+    True
+    >>> pool.give(np.zeros((2, 2), "u2"))
+    >>> pool.take((2, 2), np.dtype("u2")).shape, pool.take((2, 2), np.dtype("u2"))
+    ((2, 2), None)
+    """
+
+    def __init__(self) -> None:
+        self._free: list[np.ndarray] = []
+        self._lock = threading.Lock()
+
+    def give(self, arr: np.ndarray) -> None:
+        """Hand *arr* back: its caller will not use it again."""
+        with self._lock:
+            self._free.append(arr)
+
+    def take(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+        """A handed-back array of this shape and dtype, or ``None``."""
+        with self._lock:
+            for position, arr in enumerate(self._free):
+                if arr.shape == shape and arr.dtype == dtype:
+                    return self._free.pop(position)
+        return None
 
 
 def map_in_order(

@@ -35,7 +35,7 @@ import os
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,6 +50,9 @@ from .errors import (
 from .registry import Codec, Converter, TransferSyntaxEndpoint, manager, try_codecs
 from .source import IMAGE_PIXEL_OPTIONS, PixelSource, is_dataset, open_source
 from .uid import TransferSyntax, lookup
+
+if TYPE_CHECKING:
+    from .decoder import FramePool
 
 __all__ = [
     "ENCODING_PROFILES",
@@ -422,6 +425,10 @@ class _Feed:
     image: ImageDescription
     count: int
 
+    #: Frames handed back once encoded, decoded into again (``None``: the feed's frames
+    #: are the caller's own arrays, never to be overwritten).
+    pool: FramePool | None = None
+
     def frames(self, indices: Iterable[int]) -> Iterator[np.ndarray]:
         raise NotImplementedError
 
@@ -448,10 +455,11 @@ class _DecodedFeed(_Feed):
     """Frames decoded one at a time from a dataset, a file or a PixelSource."""
 
     def __init__(self, src: Any, options: Mapping[str, Any]) -> None:
-        from .decoder import get_decoder
+        from .decoder import FramePool, get_decoder
 
         self.source = open_source(src, **{k: v for k, v in options.items() if k in IMAGE_PIXEL_OPTIONS})
         self._owns = self.source is not src
+        self.pool = FramePool()  # the decoded frames are the feed's own
         try:
             image = self.source.image
             self.decoder = get_decoder(image.transfer_syntax_uid)
@@ -488,7 +496,7 @@ class _DecodedFeed(_Feed):
             yield first
             pending = pending[1:]
         if pending:
-            for arr, _ in self.decoder.iter_array(self.source, indices=pending, **self.decode_options):
+            for arr, _ in self.decoder.iter_array(self.source, indices=pending, pool=self.pool, **self.decode_options):
                 yield arr
 
     def close(self) -> None:
@@ -549,6 +557,12 @@ def _describe_array(arr: np.ndarray, options: Mapping[str, Any]) -> ImageDescrip
     return image.validate(where="the array")
 
 
+@functools.lru_cache(maxsize=16)
+def _integer_range(dtype: np.dtype) -> tuple[int, int]:
+    info = np.iinfo(dtype)  # builds an object each call: a few microseconds per frame
+    return int(info.min), int(info.max)
+
+
 def _check_values_fit(arr: np.ndarray, image: ImageDescription, what: str) -> None:
     """Reject values that Bits Stored cannot hold (PS3.5 8.1.1) before encoding them."""
     if image.is_float or arr.size == 0:
@@ -559,8 +573,8 @@ def _check_values_fit(arr: np.ndarray, image: ImageDescription, what: str) -> No
     else:
         low, high = 0, 2**bits - 1
     if arr.dtype.kind in "iu":
-        held = np.iinfo(arr.dtype)
-        if low <= held.min and held.max <= high:
+        held = _integer_range(arr.dtype)
+        if low <= held[0] and held[1] <= high:
             return  # every value of the dtype fits (int16 data, Bits Stored 16): no pass over it
     lo, hi = int(arr.min()), int(arr.max())
     if lo < low or hi > high:
@@ -762,13 +776,22 @@ class EncodeRun:
         frames = zip(indices, self.feed.frames(indices))
         for index, arr in itertools.islice(frames, 1):
             # The first frame is encoded alone: it picks the codec (and so whether threads help).
-            yield self.encode_array(arr, index)
+            yield self._encode_fed(arr, index)
         workers = self._workers(len(indices) - 1)
         if workers > 1:
             yield from self._in_parallel(frames, workers)
         else:
             for index, arr in frames:
-                yield self.encode_array(arr, index)
+                yield self._encode_fed(arr, index)
+
+    def _encode_fed(self, arr: np.ndarray, index: int) -> tuple[bytes, dict[str, Any]]:
+        """Encode a frame from the feed, then hand its array back to the feed's pool (if it
+        has one) to decode a later frame into: a run holds about one array per worker."""
+        try:
+            return self.encode_array(arr, index)
+        finally:
+            if self.feed.pool is not None:
+                self.feed.pool.give(arr)
 
     def _workers(self, frames: int) -> int:
         """Threads for the remaining *frames*: as asked (``workers=``), else one per core when
@@ -790,7 +813,7 @@ class EncodeRun:
         """
         from .decoder import map_in_order
 
-        pool = map_in_order(lambda pair: self.encode_array(pair[1], pair[0]), frames, workers)
+        pool = map_in_order(lambda pair: self._encode_fed(pair[1], pair[0]), frames, workers)
         self._pools.append(pool)
         try:
             yield from pool

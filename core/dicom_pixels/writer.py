@@ -329,6 +329,39 @@ def _link_anonymous(fd: int, directory: Path) -> str:
         os.close(directory_fd)
 
 
+class _Writeback:
+    """Flush what has been written to disk every :data:`WRITEBACK_INTERVAL` seconds on a
+    thread, while the content is still being produced, so that the fsync that makes the
+    finished file durable has little left to wait for (it was a tenth of a fast
+    transcode's time). ``fdatasync`` releases the GIL, and the kernel allows it while
+    another thread writes to the same file."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="dicom-pixels-writeback", daemon=True)
+
+    def __enter__(self) -> _Writeback:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        sync = getattr(os, "fdatasync", os.fsync)
+        while not self.stop.wait(WRITEBACK_INTERVAL):
+            try:
+                sync(self.fd)
+            except OSError:
+                return  # the final fsync reports it
+
+
+#: Seconds between the background flushes of :func:`atomic_output`.
+WRITEBACK_INTERVAL = 0.05
+
+
 def _sync_directory(directory: Path) -> None:
     # POSIX: the rename is durable once the directory itself is flushed.
     if os.name != "posix":
@@ -387,8 +420,10 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         out = os.fdopen(fd, "w+b")
     except OSError as exc:
         raise _write_error(path, exc) from exc
+    writeback = _Writeback(out.fileno())
     try:
-        yield out
+        with writeback:
+            yield out
         out.flush()
         os.fsync(out.fileno())
         if named is None:
