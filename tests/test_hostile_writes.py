@@ -374,3 +374,34 @@ def test_atomic_output_flushes_in_the_background_while_writing_and_stops_its_thr
         1 / 0  # noqa: B018
     assert not [t for t in threading.enumerate() if t.name == "dicom-pixels-writeback"]
     assert not (tmp_path / "other.bin").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open descriptors")
+def test_the_replaced_file_is_released_after_the_rename_not_before_and_not_never(tmp_path):
+    import threading
+
+    from dicom_pixels import writer
+
+    target = tmp_path / "out.dcm"
+    target.write_bytes(b"old" * 100_000)
+    with writer.atomic_output(target) as out:
+        out.write(b"new")
+    assert target.read_bytes() == b"new"
+    for thread in [t for t in threading.enumerate() if t.name == "dicom-pixels-release"]:
+        thread.join(5)
+
+    def held() -> list[str]:
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                pass
+        return [link for link in links if link.startswith(str(target))]
+
+    assert held() == []  # the old file's descriptor was closed (its blocks freed)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with writer.atomic_output(fifo) as out:  # replaced like any name; the FIFO is never opened
+        out.write(b"x")
+    assert fifo.read_bytes() == b"x" and held() == []

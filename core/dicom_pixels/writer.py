@@ -24,6 +24,7 @@ import errno
 import os
 import re
 import secrets
+import stat
 import struct
 import tempfile
 import threading
@@ -329,6 +330,36 @@ def _link_anonymous(fd: int, directory: Path) -> str:
         os.close(directory_fd)
 
 
+def _hold_open(path: Path) -> int | None:
+    """A descriptor on the file *path* names now (a regular file only), or ``None``.
+
+    Held across the rename, it keeps the replaced file's blocks allocated, so that the
+    rename does not free them (9 ms for a 20 MB file here) and :func:`_close_later`
+    frees them off the caller's path.
+    """
+    if os.name != "posix":  # elsewhere a file held open cannot be replaced
+        return None
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # never open a FIFO or a device
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _close_later(fd: int | None) -> None:
+    """Close *fd* on a thread: the last reference to a replaced file frees its blocks."""
+    if fd is not None:
+        threading.Thread(target=os.close, args=(fd,), name="dicom-pixels-release", daemon=True).start()
+
+
 class _Writeback:
     """Flush what has been written to disk every :data:`WRITEBACK_INTERVAL` seconds on a
     thread, while the content is still being produced, so that the fsync that makes the
@@ -359,7 +390,7 @@ class _Writeback:
 
 
 #: Seconds between the background flushes of :func:`atomic_output`.
-WRITEBACK_INTERVAL = 0.05
+WRITEBACK_INTERVAL = 0.02
 
 
 def _sync_directory(directory: Path) -> None:
@@ -429,9 +460,11 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         if named is None:
             named = _link_anonymous(out.fileno(), directory)
         out.close()
+        replaced = _hold_open(path)
         os.replace(named, path)
         named = None
         _sync_directory(directory)
+        _close_later(replaced)
     except BaseException as exc:
         try:
             out.close()  # flushing what is buffered may fail again (a full disk): that is known
