@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,12 +18,16 @@ WORKLOADS = ["native", "rle", "jpegls", "j2k", "htj2k", "us_jpeg", "wsi_tiles", 
 ENCODE_WORKLOADS = ["encode_rle", "encode_jpegls", "encode_j2k", "encode_htj2k", "encode_jpeg", "encode_htj2k_lossy"]
 
 
+#: Tiny workloads timed for a quarter of a second each, not the bench's full second.
+_QUICK = {**os.environ, "DICOM_PIXELS_BENCH_MIN_SECONDS": "0.25"}
+
+
 def test_benchmark_prints_a_row_per_workload_at_tiny_scale(tmp_path):
     # Every workload, so that each generator and each library's decode path keeps working
     # (about a minute on two cores, most of it starting the measuring processes).
     result = subprocess.run(
         [sys.executable, str(BENCH), "--scale", "0.02", "--repeat", "1", "--workdir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=600, check=False, env=_QUICK,
     )
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "workload" not in line]
@@ -69,7 +74,7 @@ def test_the_remote_section_counts_requests_and_bytes_of_one_frame_over_http(tmp
     result = subprocess.run(
         [sys.executable, str(BENCH), "--only", "none", "--remote", "--scale", "0.05", "--repeat", "1",
          "--workdir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=600, check=False, env=_QUICK,
     )
     assert result.returncode == 0, result.stderr
     rows = {line.split("|")[1].split(":")[0].strip(): line.split("|")
@@ -85,7 +90,7 @@ def test_the_remote_section_counts_requests_and_bytes_of_one_frame_over_http(tmp
 def test_recompression_sizes_are_reported_and_the_round_trip_is_exact(tmp_path):
     result = subprocess.run(
         [sys.executable, str(BENCH), "--recompression", "--scale", "0.01", "--workdir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=600, check=False, env=_QUICK,
     )
     assert result.returncode == 0, result.stderr
     rows = [line.split("|") for line in result.stdout.splitlines() if line.startswith("| ") and "workload" not in line]
