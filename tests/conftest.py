@@ -17,6 +17,11 @@ from typing import Literal
 
 import pytest
 
+#: tests/data holds reference files and the script that made them (with pydicom's main
+#: branch, not installed here): not a test module, and importing it would put a second
+#: ``tests`` package in the way of the relative imports of the test modules.
+collect_ignore = ["data"]
+
 pydicom = pytest.importorskip("pydicom", reason="pydicom is the test oracle")
 
 from dicom_pixels import get_decoder, get_encoder  # noqa: E402
