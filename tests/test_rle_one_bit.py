@@ -163,3 +163,33 @@ def test_decompress_packs_the_frames_of_1_bit_rle_bit_after_bit(name: str):
     assert (ds.file_meta.TransferSyntaxUID, ds.BitsAllocated) == (pydicom.uid.ExplicitVRLittleEndian, 1)
     assert len(ds.PixelData) == (expected.size + 7) // 8 + ((expected.size + 7) // 8) % 2
     np.testing.assert_array_equal(pydicom.pixels.pixel_array(ds), expected)
+
+
+def test_dciodvfy_finds_no_new_error_in_a_1_bit_rle_single_bit_secondary_capture(tmp_path):
+    """dicom3tools' validator, independent of pydicom, on the Multi-frame Single Bit SC IOD
+    (Bits Allocated 1 required, PS3.3 A.8.3) before and after transcoding to RLE."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("dciodvfy") or str(Path(sys.executable).with_name("dciodvfy"))
+    if not os.path.exists(exe):
+        pytest.skip("dciodvfy (dicom3tools) is not installed")
+
+    def errors(path: Path) -> set[str]:
+        result = subprocess.run([exe, str(path)], capture_output=True, text=True, timeout=60)
+        return {line.strip() for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")}
+
+    ds = pydicom.Dataset()
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7.1"
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = pydicom.uid.generate_uid(), pydicom.uid.generate_uid()
+    ds.PatientName, ds.PatientID, ds.Modality, ds.ConversionType = "Test", "1", "OT", "WSD"
+    dp.set_pixel_data(ds, reference_array(3, 7, 13), "MONOCHROME2", 1)
+    native, rle = tmp_path / "native.dcm", tmp_path / "rle.dcm"
+    ds.save_as(native, enforce_file_format=True)
+    dp.transcode(native, rle, "RLELossless")
+    assert errors(rle) - errors(native) == set()
+    np.testing.assert_array_equal(dp.pixel_array(rle), reference_array(3, 7, 13))
