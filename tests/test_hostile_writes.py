@@ -362,6 +362,12 @@ def test_atomic_output_flushes_in_the_background_while_writing_and_stops_its_thr
     real = os.fdatasync
     monkeypatch.setattr(os, "fdatasync", lambda fd: synced.append(fd) or real(fd))
     monkeypatch.setattr(writer, "WRITEBACK_INTERVAL", 0.01)
+    with writer.atomic_output(tmp_path / "small.bin") as out:  # under WRITEBACK_BYTES: never flushed early
+        for _ in range(5):
+            out.write(b"x" * 65536)
+            time.sleep(0.01)
+    assert synced == []
+    monkeypatch.setattr(writer, "WRITEBACK_BYTES", 256 * 1024)
     with writer.atomic_output(tmp_path / "out.bin") as out:
         for _ in range(20):
             out.write(b"x" * 65536)

@@ -991,8 +991,9 @@ class _Run:
         The codec is called once per pass as ``decode(stream, frame)`` with the whole
         stream and ``frame.index`` the first frame wanted; it returns an iterator of the
         frames from there on (seeking from the key frame before it), one array each, and
-        reports in ``frame.info`` what it returns (``"RGB"`` after converting, which it
-        does when ``frame.rgb_wanted``: the core has no partial-range YCbCr conversion).
+        reports in ``frame.info`` what it returns: ``"RGB"`` when it converted, as a video
+        codec does best (FFmpeg) when ``frame.rgb_wanted``; a YBR_PARTIAL_420 frame it
+        returns is converted by the core's partial-range equations.
         Consecutive indices continue one pass; any other index starts a new one.
         """
         self._raw = raw

@@ -319,8 +319,7 @@ def compress(
     if converter is not None:
         # A plugin rewrites each frame's bitstream without decoding it (JPEG -> JPEG XL
         # JPEG Recompression and back, bit-exact): the image and its lossy state are the same.
-        source_ts = lookup(str(ds.file_meta.TransferSyntaxUID))
-        run = ConvertRun(converter, ds, source_ts, ts, options)
+        run = ConvertRun(converter, ds, lookup(converter.source_uid), ts, options)
     else:
         run = EncodeRun(encoder, src, encoding_plugin, options)
     with run:
